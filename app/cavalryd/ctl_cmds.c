@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Control commands: status, link, stats. Text for people, JSON with -j. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "counter.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "parse.h"
+#include "worker.h"
+
+void
+daemon_port_totals(const struct daemon *d, unsigned int idx, struct port_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	const struct port *p = &d->ports[idx];
+	struct rte_eth_stats es;
+	if (rte_eth_stats_get(p->port_id, &es) == 0) {
+		t->rx_packets = es.ipackets;
+		t->rx_bytes = es.ibytes;
+		t->rx_missed = es.imissed;
+		t->rx_errors = es.ierrors;
+		t->rx_nombuf = es.rx_nombuf;
+		t->tx_packets = es.opackets;
+		t->tx_bytes = es.obytes;
+		t->tx_errors = es.oerrors;
+	}
+	for (unsigned int w = 0; w < d->n_workers; w++) {
+		const struct worker_port_stats *s = &d->workers[w]->ports[idx].stats;
+		t->rx_dropped += counter_read(&s->rx_dropped);
+		t->tx_dropped += counter_read(&s->tx_dropped);
+	}
+}
+
+static void
+link_of(const struct port *p, struct rte_eth_link *link)
+{
+	memset(link, 0, sizeof(*link));
+	rte_eth_link_get_nowait(p->port_id, link);
+}
+
+static void
+port_json(const struct daemon *d, unsigned int i, struct jw *jw, bool with_stats)
+{
+	const struct port *p = &d->ports[i];
+	struct rte_eth_link link;
+	char mac[RTE_ETHER_ADDR_FMT_SIZE], ip[16], cidr[24];
+	link_of(p, &link);
+	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+	jw_obj_begin(jw, NULL);
+	jw_str(jw, "name", p->conf->name);
+	jw_str(jw, "device", p->devargs);
+	jw_str(jw, "driver", p->driver);
+	jw_u64(jw, "ethdev", p->port_id);
+	jw_str(jw, "mac", mac);
+	jw_u64(jw, "mtu", p->mtu);
+	jw_str(jw, "link", link.link_status ? "up" : "down");
+	jw_u64(jw, "speed_mbps", link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed);
+	jw_u64(jw, "queues", p->n_queues);
+	jw_arr_begin(jw, "addresses");
+	for (unsigned int a = 0; a < p->conf->n_addrs; a++) {
+		snprintf(cidr, sizeof(cidr), "%s/%u", fmt_ip4(p->conf->addrs[a].addr, ip),
+			 p->conf->addrs[a].prefix_len);
+		jw_str(jw, NULL, cidr);
+	}
+	jw_arr_end(jw);
+	if (with_stats) {
+		struct port_totals t;
+		daemon_port_totals(d, i, &t);
+		jw_u64(jw, "rx_packets", t.rx_packets);
+		jw_u64(jw, "rx_bytes", t.rx_bytes);
+		jw_u64(jw, "rx_missed", t.rx_missed);
+		jw_u64(jw, "rx_errors", t.rx_errors);
+		jw_u64(jw, "rx_nombuf", t.rx_nombuf);
+		jw_u64(jw, "rx_dropped", t.rx_dropped);
+		jw_u64(jw, "tx_packets", t.tx_packets);
+		jw_u64(jw, "tx_bytes", t.tx_bytes);
+		jw_u64(jw, "tx_errors", t.tx_errors);
+		jw_u64(jw, "tx_dropped", t.tx_dropped);
+	}
+	jw_obj_end(jw);
+}
+
+static void
+port_text(const struct daemon *d, unsigned int i, struct cbuf *b, bool with_stats)
+{
+	const struct port *p = &d->ports[i];
+	struct rte_eth_link link;
+	char mac[RTE_ETHER_ADDR_FMT_SIZE], ip[16];
+	link_of(p, &link);
+	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+	cbuf_printf(b, "%u: %s: <%s> mtu %u queues %u driver %s\n", i, p->conf->name,
+		    link.link_status ? "UP" : "DOWN", p->mtu, p->n_queues, p->driver);
+	cbuf_printf(b, "    link/ether %s device %s\n", mac, p->devargs);
+	for (unsigned int a = 0; a < p->conf->n_addrs; a++)
+		cbuf_printf(b, "    inet %s/%u\n", fmt_ip4(p->conf->addrs[a].addr, ip),
+			    p->conf->addrs[a].prefix_len);
+	if (with_stats) {
+		struct port_totals t;
+		daemon_port_totals(d, i, &t);
+		cbuf_printf(b, "    RX: %-12s %-12s %-8s %-8s %-8s %-8s\n", "bytes", "packets",
+			    "errors", "dropped", "missed", "nombuf");
+		cbuf_printf(b, "        %-12lu %-12lu %-8lu %-8lu %-8lu %-8lu\n", t.rx_bytes,
+			    t.rx_packets, t.rx_errors, t.rx_dropped, t.rx_missed, t.rx_nombuf);
+		cbuf_printf(b, "    TX: %-12s %-12s %-8s %-8s\n", "bytes", "packets", "errors",
+			    "dropped");
+		cbuf_printf(b, "        %-12lu %-12lu %-8lu %-8lu\n", t.tx_bytes, t.tx_packets,
+			    t.tx_errors, t.tx_dropped);
+	}
+}
+
+static int
+cmd_status(void *ctx, int argc, char **argv, struct ctl_reply *r)
+{
+	(void)argv;
+	const struct daemon *d = ctx;
+	if (argc != 0)
+		return ctl_error(r, EINVAL, "usage: status");
+	uint64_t uptime = (rte_get_tsc_cycles() - d->start_tsc) / rte_get_tsc_hz();
+	if (r->json) {
+		struct jw *jw = &r->jw;
+		jw_obj_begin(jw, NULL);
+		jw_str(jw, "version", CAVALRY_VERSION);
+		jw_u64(jw, "pid", (uint64_t)getpid());
+		jw_u64(jw, "uptime_s", uptime);
+		jw_str(jw, "config", d->cfg.path);
+		jw_str(jw, "file_prefix", d->eal.file_prefix);
+		jw_obj_begin(jw, "main_lcore");
+		jw_u64(jw, "lcore", 0);
+		jw_u64(jw, "cpu", d->eal.main_cpu);
+		jw_obj_end(jw);
+		jw_arr_begin(jw, "workers");
+		for (unsigned int w = 0; w < d->n_workers; w++) {
+			const struct worker *wk = d->workers[w];
+			jw_obj_begin(jw, NULL);
+			jw_u64(jw, "id", wk->id);
+			jw_u64(jw, "lcore", wk->lcore);
+			jw_u64(jw, "cpu", wk->cpu);
+			jw_u64(jw, "loops", counter_read(&wk->loops));
+			jw_u64(jw, "busy_loops", counter_read(&wk->busy_loops));
+			jw_u64(jw, "idle_sleeps", counter_read(&wk->idle_sleeps));
+			jw_obj_end(jw);
+		}
+		jw_arr_end(jw);
+		jw_arr_begin(jw, "ports");
+		for (unsigned int i = 0; i < d->n_ports; i++)
+			port_json(d, i, jw, true);
+		jw_arr_end(jw);
+		jw_obj_end(jw);
+		cbuf_put(&r->body, "\n", 1);
+		return 0;
+	}
+	struct cbuf *b = &r->body;
+	cbuf_printf(b, "cavalryd %s pid %d, up %lu s, config %s, file prefix %s\n",
+		    CAVALRY_VERSION, (int)getpid(), uptime, d->cfg.path, d->eal.file_prefix);
+	cbuf_printf(b, "lcores: main 0 (cpu %u)", d->eal.main_cpu);
+	for (unsigned int w = 0; w < d->n_workers; w++)
+		cbuf_printf(b, ", worker %u lcore %u (cpu %u)", d->workers[w]->id,
+			    d->workers[w]->lcore, d->workers[w]->cpu);
+	cbuf_printf(b, "\nports:\n");
+	for (unsigned int i = 0; i < d->n_ports; i++)
+		port_text(d, i, b, true);
+	return 0;
+}
+
+static int
+cmd_link(void *ctx, int argc, char **argv, struct ctl_reply *r)
+{
+	const struct daemon *d = ctx;
+	/* link [show] [PORT] */
+	if (argc > 0 && strcmp(argv[0], "show") == 0) {
+		argc--;
+		argv++;
+	}
+	if (argc > 1)
+		return ctl_error(r, EINVAL, "usage: link [show] [PORT]");
+	int only = -1;
+	if (argc == 1) {
+		for (unsigned int i = 0; i < d->n_ports; i++)
+			if (strcmp(d->ports[i].conf->name, argv[0]) == 0)
+				only = (int)i;
+		if (only < 0)
+			return ctl_error(r, ENODEV, "no port named '%s'", argv[0]);
+	}
+	if (r->json)
+		jw_arr_begin(&r->jw, NULL);
+	for (unsigned int i = 0; i < d->n_ports; i++) {
+		if (only >= 0 && (unsigned int)only != i)
+			continue;
+		if (r->json)
+			port_json(d, i, &r->jw, false);
+		else
+			port_text(d, i, &r->body, false);
+	}
+	if (r->json) {
+		jw_arr_end(&r->jw);
+		cbuf_put(&r->body, "\n", 1);
+	}
+	return 0;
+}
+
+static int
+cmd_stats(void *ctx, int argc, char **argv, struct ctl_reply *r)
+{
+	(void)argv;
+	const struct daemon *d = ctx;
+	if (argc != 0)
+		return ctl_error(r, EINVAL, "usage: stats");
+	if (r->json) {
+		struct jw *jw = &r->jw;
+		jw_obj_begin(jw, NULL);
+		jw_arr_begin(jw, "ports");
+		for (unsigned int i = 0; i < d->n_ports; i++)
+			port_json(d, i, jw, true);
+		jw_arr_end(jw);
+		jw_arr_begin(jw, "workers");
+		for (unsigned int w = 0; w < d->n_workers; w++) {
+			const struct worker *wk = d->workers[w];
+			jw_obj_begin(jw, NULL);
+			jw_u64(jw, "id", wk->id);
+			jw_u64(jw, "loops", counter_read(&wk->loops));
+			jw_u64(jw, "busy_loops", counter_read(&wk->busy_loops));
+			jw_u64(jw, "idle_sleeps", counter_read(&wk->idle_sleeps));
+			jw_arr_begin(jw, "ports");
+			for (unsigned int i = 0; i < d->n_ports; i++) {
+				const struct worker_port_stats *s = &wk->ports[i].stats;
+				jw_obj_begin(jw, NULL);
+				jw_str(jw, "port", d->ports[i].conf->name);
+				jw_u64(jw, "rx_packets", counter_read(&s->rx_packets));
+				jw_u64(jw, "rx_bytes", counter_read(&s->rx_bytes));
+				jw_u64(jw, "rx_dropped", counter_read(&s->rx_dropped));
+				jw_u64(jw, "tx_packets", counter_read(&s->tx_packets));
+				jw_u64(jw, "tx_bytes", counter_read(&s->tx_bytes));
+				jw_u64(jw, "tx_dropped", counter_read(&s->tx_dropped));
+				jw_obj_end(jw);
+			}
+			jw_arr_end(jw);
+			jw_obj_end(jw);
+		}
+		jw_arr_end(jw);
+		jw_obj_end(jw);
+		cbuf_put(&r->body, "\n", 1);
+		return 0;
+	}
+	struct cbuf *b = &r->body;
+	for (unsigned int i = 0; i < d->n_ports; i++)
+		port_text(d, i, b, true);
+	cbuf_printf(b, "workers:\n");
+	for (unsigned int w = 0; w < d->n_workers; w++) {
+		const struct worker *wk = d->workers[w];
+		cbuf_printf(b, "  worker %u: loops %lu busy %lu idle_sleeps %lu\n", wk->id,
+			    counter_read(&wk->loops), counter_read(&wk->busy_loops),
+			    counter_read(&wk->idle_sleeps));
+		for (unsigned int i = 0; i < d->n_ports; i++) {
+			const struct worker_port_stats *s = &wk->ports[i].stats;
+			cbuf_printf(b,
+				    "    %s q%u: rx %lu pkts %lu bytes, dropped %lu; tx %lu pkts "
+				    "%lu bytes, dropped %lu\n",
+				    d->ports[i].conf->name, wk->ports[i].queue,
+				    counter_read(&s->rx_packets), counter_read(&s->rx_bytes),
+				    counter_read(&s->rx_dropped), counter_read(&s->tx_packets),
+				    counter_read(&s->tx_bytes), counter_read(&s->tx_dropped));
+		}
+	}
+	return 0;
+}
+
+const struct ctl_cmd daemon_cmds[] = {
+	{"status", "status                      version, uptime, lcores, ports and counters",
+	 cmd_status},
+	{"link", "link [show] [PORT]          ports: link state, MAC, MTU, addresses", cmd_link},
+	{"stats", "stats                       per-port and per-worker counters", cmd_stats},
+};
+const unsigned int daemon_n_cmds = sizeof(daemon_cmds) / sizeof(daemon_cmds[0]);

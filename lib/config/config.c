@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <ctype.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ini.h"
+#include "parse.h"
+
+struct ctx {
+	const struct ini_file *f;
+	struct cav_config *cfg;
+	char *err;
+	size_t errlen;
+};
+
+#define FAIL(c, line, ...)                                                                         \
+	do {                                                                                       \
+		int n_ = snprintf((c)->err, (c)->errlen, "%s:%u: ", (c)->f->path, (line));          \
+		if (n_ >= 0 && (size_t)n_ < (c)->errlen)                                            \
+			snprintf((c)->err + n_, (c)->errlen - (size_t)n_, __VA_ARGS__);            \
+		return -1;                                                                         \
+	} while (0)
+
+static const struct {
+	const char *name;
+	enum cav_log_level level;
+} log_levels[] = {
+	{"error", CAV_LOG_ERR},   {"warning", CAV_LOG_WARNING}, {"notice", CAV_LOG_NOTICE},
+	{"info", CAV_LOG_INFO}, {"debug", CAV_LOG_DEBUG},
+};
+
+const char *
+cav_log_level_name(enum cav_log_level l)
+{
+	for (size_t i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
+		if (log_levels[i].level == l)
+			return log_levels[i].name;
+	return "?";
+}
+
+void
+cav_config_defaults(struct cav_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->memory_mb = 512;
+	cfg->hugepages = false;
+	snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "cavalry");
+	cfg->log_level = CAV_LOG_INFO;
+	cfg->n_workers = 1;
+	cfg->idle_sleep_us = 0;
+	cfg->n_mbufs = 16383;
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "/run/cavalry/cavalryd.sock");
+	cfg->control_mode = 0660;
+	cfg->control_gid = -1;
+}
+
+bool
+cav_device_is_pci(const char *dev)
+{
+	/* [DDDD:]BB:DD.F, optionally followed by ",args" */
+	const char *p = dev;
+	size_t hex = 0;
+	while (isxdigit((unsigned char)p[hex]))
+		hex++;
+	if (hex == 4 && p[4] == ':')
+		p += 5;
+	for (int i = 0; i < 2; i++)
+		if (!isxdigit((unsigned char)*p++))
+			return false;
+	if (*p++ != ':')
+		return false;
+	for (int i = 0; i < 2; i++)
+		if (!isxdigit((unsigned char)*p++))
+			return false;
+	if (*p++ != '.')
+		return false;
+	if (*p < '0' || *p > '7')
+		return false;
+	p++;
+	return *p == '\0' || *p == ',';
+}
+
+static int
+check_dup(struct ctx *c, const struct ini_section *s, unsigned int idx)
+{
+	const struct ini_entry *e = &s->entries[idx];
+	for (unsigned int i = 0; i < idx; i++)
+		if (strcmp(s->entries[i].key, e->key) == 0)
+			FAIL(c, e->line, "duplicate key '%s' (first at line %u)", e->key,
+			     s->entries[i].line);
+	return 0;
+}
+
+static int
+get_u32(struct ctx *c, const struct ini_entry *e, uint64_t min, uint64_t max, uint32_t *out)
+{
+	uint64_t v;
+	if (parse_u64(e->value, min, max, &v) < 0)
+		FAIL(c, e->line, "%s: '%s' is not an integer in %llu..%llu", e->key, e->value,
+		     (unsigned long long)min, (unsigned long long)max);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+get_str(struct ctx *c, const struct ini_entry *e, char *out, size_t outlen)
+{
+	size_t n = strlen(e->value);
+	if (n == 0)
+		FAIL(c, e->line, "%s: empty value", e->key);
+	if (n >= outlen)
+		FAIL(c, e->line, "%s: value longer than %zu characters", e->key, outlen - 1);
+	memcpy(out, e->value, n + 1);
+	return 0;
+}
+
+static int
+parse_eal(struct ctx *c, const struct ini_section *s)
+{
+	struct cav_config *cfg = c->cfg;
+	for (unsigned int i = 0; i < s->n_entries; i++) {
+		const struct ini_entry *e = &s->entries[i];
+		if (check_dup(c, s, i) < 0)
+			return -1;
+		if (strcmp(e->key, "cpus") == 0) {
+			if (parse_cpulist(e->value, &cfg->cpu_mask) < 0)
+				FAIL(c, e->line, "cpus: '%s' is not a CPU list such as 0-1,3",
+				     e->value);
+		} else if (strcmp(e->key, "memory_mb") == 0) {
+			if (get_u32(c, e, 64, 1u << 20, &cfg->memory_mb) < 0)
+				return -1;
+		} else if (strcmp(e->key, "hugepages") == 0) {
+			if (parse_bool(e->value, &cfg->hugepages) < 0)
+				FAIL(c, e->line, "hugepages: '%s' is not yes or no", e->value);
+		} else if (strcmp(e->key, "file_prefix") == 0) {
+			if (get_str(c, e, cfg->file_prefix, 40) < 0)
+				return -1;
+			for (const char *p = cfg->file_prefix; *p != '\0'; p++)
+				if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+					FAIL(c, e->line,
+					     "file_prefix: only letters, digits, '-' and '_'");
+		} else if (strcmp(e->key, "log_level") == 0) {
+			size_t k;
+			for (k = 0; k < sizeof(log_levels) / sizeof(log_levels[0]); k++)
+				if (strcmp(e->value, log_levels[k].name) == 0)
+					break;
+			if (k == sizeof(log_levels) / sizeof(log_levels[0]))
+				FAIL(c, e->line,
+				     "log_level: '%s' is not one of error, warning, notice, info, "
+				     "debug",
+				     e->value);
+			cfg->log_level = log_levels[k].level;
+		} else {
+			FAIL(c, e->line, "unknown key '%s' in [eal]", e->key);
+		}
+	}
+	return 0;
+}
+
+static int
+parse_daemon(struct ctx *c, const struct ini_section *s)
+{
+	struct cav_config *cfg = c->cfg;
+	for (unsigned int i = 0; i < s->n_entries; i++) {
+		const struct ini_entry *e = &s->entries[i];
+		if (check_dup(c, s, i) < 0)
+			return -1;
+		if (strcmp(e->key, "workers") == 0) {
+			if (get_u32(c, e, 1, CAV_MAX_WORKERS, &cfg->n_workers) < 0)
+				return -1;
+		} else if (strcmp(e->key, "idle_sleep_us") == 0) {
+			if (get_u32(c, e, 0, 100000, &cfg->idle_sleep_us) < 0)
+				return -1;
+		} else if (strcmp(e->key, "mbufs") == 0) {
+			if (get_u32(c, e, 1023, 1u << 24, &cfg->n_mbufs) < 0)
+				return -1;
+		} else if (strcmp(e->key, "control_socket") == 0) {
+			if (get_str(c, e, cfg->control_socket, sizeof(cfg->control_socket)) < 0)
+				return -1;
+			if (cfg->control_socket[0] != '/')
+				FAIL(c, e->line, "control_socket: must be an absolute path");
+		} else if (strcmp(e->key, "control_mode") == 0) {
+			if (parse_mode(e->value, &cfg->control_mode) < 0)
+				FAIL(c, e->line, "control_mode: '%s' is not an octal mode such as 0660",
+				     e->value);
+		} else if (strcmp(e->key, "control_group") == 0) {
+			uint64_t gid;
+			if (parse_u64(e->value, 0, UINT32_MAX - 1, &gid) == 0) {
+				cfg->control_gid = (int64_t)gid;
+			} else {
+				struct group *g = getgrnam(e->value);
+				if (g == NULL)
+					FAIL(c, e->line, "control_group: no group named '%s'",
+					     e->value);
+				cfg->control_gid = g->gr_gid;
+			}
+		} else {
+			FAIL(c, e->line, "unknown key '%s' in [daemon]", e->key);
+		}
+	}
+	return 0;
+}
+
+static int
+parse_port(struct ctx *c, const struct ini_section *s)
+{
+	struct cav_config *cfg = c->cfg;
+	if (s->arg == NULL)
+		FAIL(c, s->line, "a port section needs a name: [port NAME]");
+	if (strlen(s->arg) >= CAV_PORT_NAME_MAX)
+		FAIL(c, s->line, "port name '%s' longer than %d characters", s->arg,
+		     CAV_PORT_NAME_MAX - 1);
+	for (unsigned int i = 0; i < cfg->n_ports; i++)
+		if (strcmp(cfg->ports[i].name, s->arg) == 0)
+			FAIL(c, s->line, "port '%s' defined twice (first at line %u)", s->arg,
+			     cfg->ports[i].line);
+	if (cfg->n_ports == CAV_MAX_PORTS)
+		FAIL(c, s->line, "too many ports (max %d)", CAV_MAX_PORTS);
+
+	struct cav_port_conf *p = &cfg->ports[cfg->n_ports];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", s->arg);
+	p->mtu = 1500;
+	p->rx_desc = 1024;
+	p->tx_desc = 1024;
+	p->line = s->line;
+
+	for (unsigned int i = 0; i < s->n_entries; i++) {
+		const struct ini_entry *e = &s->entries[i];
+		uint32_t v;
+		if (strcmp(e->key, "address") != 0 && check_dup(c, s, i) < 0)
+			return -1;
+		if (strcmp(e->key, "device") == 0) {
+			if (get_str(c, e, p->device, sizeof(p->device)) < 0)
+				return -1;
+			p->is_pci = cav_device_is_pci(p->device);
+			if (!p->is_pci && strncmp(p->device, "net_", 4) != 0)
+				FAIL(c, e->line,
+				     "device: '%s' is neither a PCI address nor a net_* vdev",
+				     p->device);
+		} else if (strcmp(e->key, "address") == 0) {
+			struct cav_addr_conf a;
+			if (parse_ip4_cidr(e->value, &a.addr, &a.prefix_len) < 0)
+				FAIL(c, e->line, "address: '%s' is not an IPv4 CIDR such as 198.18.0.1/24",
+				     e->value);
+			if (a.prefix_len == 0 || a.prefix_len > 32)
+				FAIL(c, e->line, "address: prefix length must be 1..32");
+			if (p->n_addrs == CAV_MAX_ADDRS)
+				FAIL(c, e->line, "address: too many addresses (max %d)",
+				     CAV_MAX_ADDRS);
+			for (unsigned int k = 0; k < p->n_addrs; k++)
+				if (p->addrs[k].addr == a.addr)
+					FAIL(c, e->line, "address: duplicate address");
+			p->addrs[p->n_addrs++] = a;
+		} else if (strcmp(e->key, "mtu") == 0) {
+			if (get_u32(c, e, 576, 9000, &v) < 0)
+				return -1;
+			p->mtu = (uint16_t)v;
+		} else if (strcmp(e->key, "rx_desc") == 0) {
+			if (get_u32(c, e, 64, 16384, &v) < 0)
+				return -1;
+			p->rx_desc = (uint16_t)v;
+		} else if (strcmp(e->key, "tx_desc") == 0) {
+			if (get_u32(c, e, 64, 16384, &v) < 0)
+				return -1;
+			p->tx_desc = (uint16_t)v;
+		} else {
+			FAIL(c, e->line, "unknown key '%s' in [port %s]", e->key, s->arg);
+		}
+	}
+	if (p->device[0] == '\0')
+		FAIL(c, s->line, "port '%s' has no 'device'", p->name);
+	for (unsigned int i = 0; i < cfg->n_ports; i++)
+		if (strcmp(cfg->ports[i].device, p->device) == 0)
+			FAIL(c, s->line, "port '%s' uses the device of port '%s'", p->name,
+			     cfg->ports[i].name);
+	cfg->n_ports++;
+	return 0;
+}
+
+static int
+build(struct ctx *c)
+{
+	const struct ini_file *f = c->f;
+	unsigned int seen_eal = 0, seen_daemon = 0;
+
+	for (unsigned int i = 0; i < f->n_sections; i++) {
+		const struct ini_section *s = &f->sections[i];
+		int rc;
+		if (strcmp(s->name, "eal") == 0 || strcmp(s->name, "daemon") == 0) {
+			unsigned int *seen = s->name[0] == 'e' ? &seen_eal : &seen_daemon;
+			if (s->arg != NULL)
+				FAIL(c, s->line, "[%s] takes no name", s->name);
+			if (*seen)
+				FAIL(c, s->line, "section [%s] repeated (first at line %u)", s->name,
+				     *seen);
+			*seen = s->line;
+			rc = s->name[0] == 'e' ? parse_eal(c, s) : parse_daemon(c, s);
+		} else if (strcmp(s->name, "port") == 0) {
+			rc = parse_port(c, s);
+		} else {
+			FAIL(c, s->line, "unknown section [%s]", s->name);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	if (c->cfg->n_ports == 0)
+		FAIL(c, f->n_sections ? f->sections[f->n_sections - 1].line : 0,
+		     "no [port NAME] section: at least one port is needed");
+
+	/* Addresses must not overlap between ports (one connected route each). */
+	struct cav_config *cfg = c->cfg;
+	for (unsigned int i = 0; i < cfg->n_ports; i++)
+		for (unsigned int a = 0; a < cfg->ports[i].n_addrs; a++)
+			for (unsigned int j = 0; j < i; j++)
+				for (unsigned int b = 0; b < cfg->ports[j].n_addrs; b++)
+					if (cfg->ports[i].addrs[a].addr == cfg->ports[j].addrs[b].addr)
+						FAIL(c, cfg->ports[i].line,
+						     "port '%s' repeats an address of port '%s'",
+						     cfg->ports[i].name, cfg->ports[j].name);
+	return 0;
+}
+
+int
+cav_config_parse(const char *name, const char *text, struct cav_config *cfg, char *err,
+		 size_t errlen)
+{
+	struct ini_file *f;
+	if (ini_parse(name, text, &f, err, errlen) < 0)
+		return -1;
+	struct cav_config tmp;
+	cav_config_defaults(&tmp);
+	snprintf(tmp.path, sizeof(tmp.path), "%s", name);
+	struct ctx c = {.f = f, .cfg = &tmp, .err = err, .errlen = errlen};
+	int rc = build(&c);
+	ini_free(f);
+	if (rc == 0)
+		*cfg = tmp;
+	return rc;
+}
+
+int
+cav_config_load(const char *path, struct cav_config *cfg, char *err, size_t errlen)
+{
+	struct ini_file *f;
+	if (ini_load(path, &f, err, errlen) < 0)
+		return -1;
+	struct cav_config tmp;
+	cav_config_defaults(&tmp);
+	snprintf(tmp.path, sizeof(tmp.path), "%s", path);
+	struct ctx c = {.f = f, .cfg = &tmp, .err = err, .errlen = errlen};
+	int rc = build(&c);
+	ini_free(f);
+	if (rc == 0)
+		*cfg = tmp;
+	return rc;
+}

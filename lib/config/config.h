@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CAV_CONFIG_H
+#define CAV_CONFIG_H
+
+/*
+ * The daemon configuration: built once from the config file, validated in
+ * full, and read-only after start. docs/config.md documents every key.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CAV_MAX_PORTS 16
+#define CAV_MAX_WORKERS 32
+#define CAV_MAX_ADDRS 8
+#define CAV_PORT_NAME_MAX 16
+#define CAV_DEVARGS_MAX 256
+#define CAV_PATH_MAX 108 /* sun_path */
+
+enum cav_log_level {
+	CAV_LOG_ERR = 4, /* RTE_LOG_ERR */
+	CAV_LOG_WARNING = 5,
+	CAV_LOG_NOTICE = 6,
+	CAV_LOG_INFO = 7,
+	CAV_LOG_DEBUG = 8,
+};
+
+struct cav_addr_conf {
+	uint32_t addr; /* host byte order */
+	uint8_t prefix_len;
+};
+
+struct cav_port_conf {
+	char name[CAV_PORT_NAME_MAX];
+	char device[CAV_DEVARGS_MAX]; /* vdev devargs or PCI address */
+	bool is_pci;
+	struct cav_addr_conf addrs[CAV_MAX_ADDRS];
+	unsigned int n_addrs;
+	uint16_t mtu;
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	unsigned int line; /* where the section starts, for later errors */
+};
+
+struct cav_config {
+	char path[4096];
+
+	/* [eal] */
+	uint64_t cpu_mask; /* CPUs lcores may run on; 0 = all online */
+	uint32_t memory_mb;
+	bool hugepages;
+	char file_prefix[64];
+	enum cav_log_level log_level;
+
+	/* [daemon] */
+	unsigned int n_workers;
+	uint32_t idle_sleep_us; /* 0 = never sleep (pure busy polling) */
+	uint32_t n_mbufs;
+	char control_socket[CAV_PATH_MAX];
+	uint32_t control_mode;
+	int64_t control_gid; /* -1 = unchanged */
+
+	/* [port NAME] */
+	struct cav_port_conf ports[CAV_MAX_PORTS];
+	unsigned int n_ports;
+};
+
+/* Fill `cfg` with the built-in defaults (no ports). */
+void cav_config_defaults(struct cav_config *cfg);
+
+/*
+ * Load and validate `path` into `cfg`. Returns 0, or -1 with "PATH:LINE:
+ * reason" in `err`. Unknown sections and keys, duplicates and out-of-range
+ * values are errors. Group names are resolved with getgrnam().
+ */
+int cav_config_load(const char *path, struct cav_config *cfg, char *err, size_t errlen);
+
+/* Same, from text (tests). */
+int cav_config_parse(const char *name, const char *text, struct cav_config *cfg, char *err,
+		     size_t errlen);
+
+/* True when `dev` looks like a PCI address (DDDD:BB:DD.F or BB:DD.F). */
+bool cav_device_is_pci(const char *dev);
+
+const char *cav_log_level_name(enum cav_log_level l);
+
+#endif
