@@ -94,8 +94,11 @@ port_probe(struct port *p, const struct cav_port_conf *conf, unsigned int n_queu
 		}
 		int rc = rte_dev_probe(p->devargs);
 		if (rc < 0) {
+			/* Many PMDs fail probe with a bare -1 after logging why. */
 			snprintf(err, errlen, "port %s: cannot create device '%s': %s", conf->name,
-				 p->devargs, rte_strerror(-rc));
+				 p->devargs,
+				 rc == -1 ? "the driver refused it (its message above says why)"
+					  : rte_strerror(-rc));
 			return -1;
 		}
 		p->probed = true;
