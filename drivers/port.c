@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "port.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
@@ -70,6 +74,42 @@ dev_name(const char *devargs, char *out, size_t outlen)
 }
 
 int
+port_netns_enter(const struct cav_port_conf *conf, char *err, size_t errlen)
+{
+	if (conf->netns[0] == '\0')
+		return -2;
+	char path[128];
+	snprintf(path, sizeof(path), "/run/netns/%s", conf->netns);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "port %s: network namespace '%s': %s", conf->name,
+			 conf->netns, strerror(errno));
+		return -1;
+	}
+	int oldns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (oldns < 0 || setns(fd, CLONE_NEWNET) < 0) {
+		snprintf(err, errlen, "port %s: cannot enter namespace '%s': %s", conf->name,
+			 conf->netns, strerror(errno));
+		close(fd);
+		if (oldns >= 0)
+			close(oldns);
+		return -1;
+	}
+	close(fd);
+	return oldns;
+}
+
+void
+port_netns_leave(int oldns)
+{
+	if (oldns < 0)
+		return;
+	if (setns(oldns, CLONE_NEWNET) < 0)
+		rte_panic("cannot return to the original network namespace\n");
+	close(oldns);
+}
+
+int
 port_probe(struct port *p, const struct cav_port_conf *conf, unsigned int n_queues, char *err,
 	   size_t errlen)
 {
@@ -131,6 +171,12 @@ port_start(struct port *p, struct rte_mempool *pool, char *err, size_t errlen)
 			 "port %s: %u workers need %u queue pairs, the device offers %u rx / %u tx",
 			 conf->name, p->n_queues, p->n_queues, info.max_rx_queues,
 			 info.max_tx_queues);
+		return -1;
+	}
+
+	if (conf->mtu > info.max_mtu) {
+		snprintf(err, errlen, "port %s: mtu %u is above the device's maximum %u", conf->name,
+			 conf->mtu, info.max_mtu);
 		return -1;
 	}
 

@@ -41,6 +41,18 @@ struct port {
  */
 int port_devargs(const char *device, unsigned int n_queues, char *out, size_t outlen);
 
+/*
+ * A vdev can live inside a network namespace (`netns` in the config):
+ * net_tap creates its interface there and opens its queues there,
+ * net_af_packet binds to an interface there. The PMD's sockets and file
+ * descriptors are created during probe and queue setup, so the main thread
+ * enters the namespace around port_probe() + port_start() and returns.
+ * Returns the fd of the original namespace (pass it to port_netns_leave),
+ * -2 when the port has no netns, or -1 with a message.
+ */
+int port_netns_enter(const struct cav_port_conf *conf, char *err, size_t errlen);
+void port_netns_leave(int oldns);
+
 /* Probe/find the device. On failure returns -1 with a message naming the port. */
 int port_probe(struct port *p, const struct cav_port_conf *conf, unsigned int n_queues,
 	       char *err, size_t errlen);

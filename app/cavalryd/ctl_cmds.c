@@ -12,7 +12,8 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "parse.h"
-#include "worker.h"
+#include "route.h"
+#include "graph.h"
 
 void
 daemon_port_totals(const struct daemon *d, unsigned int idx, struct port_totals *t)
@@ -30,11 +31,17 @@ daemon_port_totals(const struct daemon *d, unsigned int idx, struct port_totals 
 		t->tx_bytes = es.obytes;
 		t->tx_errors = es.oerrors;
 	}
-	for (unsigned int w = 0; w < d->n_workers; w++) {
-		const struct worker_port_stats *s = &d->workers[w]->ports[idx].stats;
-		t->rx_dropped += counter_read(&s->rx_dropped);
-		t->tx_dropped += counter_read(&s->tx_dropped);
-	}
+	for (unsigned int w = 0; w < d->sh->n_workers; w++)
+		t->tx_dropped += counter_read(&d->sh->workers[w]->port_stats[idx].tx_dropped);
+}
+
+int
+daemon_port_by_name(const struct daemon *d, const char *name)
+{
+	for (unsigned int i = 0; i < d->n_ports; i++)
+		if (strcmp(d->ports[i].conf->name, name) == 0)
+			return (int)i;
+	return -1;
 }
 
 static void
@@ -63,9 +70,11 @@ port_json(const struct daemon *d, unsigned int i, struct jw *jw, bool with_stats
 	jw_u64(jw, "speed_mbps", link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed);
 	jw_u64(jw, "queues", p->n_queues);
 	jw_arr_begin(jw, "addresses");
-	for (unsigned int a = 0; a < p->conf->n_addrs; a++) {
-		snprintf(cidr, sizeof(cidr), "%s/%u", fmt_ip4(p->conf->addrs[a].addr, ip),
-			 p->conf->addrs[a].prefix_len);
+	const struct route_addrs *ra = d->sh->routes->addrs;
+	for (unsigned int a = 0; a < ra->n; a++) {
+		if (ra->a[a].port != i)
+			continue;
+		snprintf(cidr, sizeof(cidr), "%s/%u", fmt_ip4(ra->a[a].addr, ip), ra->a[a].len);
 		jw_str(jw, NULL, cidr);
 	}
 	jw_arr_end(jw);
@@ -77,7 +86,6 @@ port_json(const struct daemon *d, unsigned int i, struct jw *jw, bool with_stats
 		jw_u64(jw, "rx_missed", t.rx_missed);
 		jw_u64(jw, "rx_errors", t.rx_errors);
 		jw_u64(jw, "rx_nombuf", t.rx_nombuf);
-		jw_u64(jw, "rx_dropped", t.rx_dropped);
 		jw_u64(jw, "tx_packets", t.tx_packets);
 		jw_u64(jw, "tx_bytes", t.tx_bytes);
 		jw_u64(jw, "tx_errors", t.tx_errors);
@@ -97,16 +105,17 @@ port_text(const struct daemon *d, unsigned int i, struct cbuf *b, bool with_stat
 	cbuf_printf(b, "%u: %s: <%s> mtu %u queues %u driver %s\n", i, p->conf->name,
 		    link.link_status ? "UP" : "DOWN", p->mtu, p->n_queues, p->driver);
 	cbuf_printf(b, "    link/ether %s device %s\n", mac, p->devargs);
-	for (unsigned int a = 0; a < p->conf->n_addrs; a++)
-		cbuf_printf(b, "    inet %s/%u\n", fmt_ip4(p->conf->addrs[a].addr, ip),
-			    p->conf->addrs[a].prefix_len);
+	const struct route_addrs *ra = d->sh->routes->addrs;
+	for (unsigned int a = 0; a < ra->n; a++)
+		if (ra->a[a].port == i)
+			cbuf_printf(b, "    inet %s/%u\n", fmt_ip4(ra->a[a].addr, ip), ra->a[a].len);
 	if (with_stats) {
 		struct port_totals t;
 		daemon_port_totals(d, i, &t);
-		cbuf_printf(b, "    RX: %-12s %-12s %-8s %-8s %-8s %-8s\n", "bytes", "packets",
-			    "errors", "dropped", "missed", "nombuf");
-		cbuf_printf(b, "        %-12lu %-12lu %-8lu %-8lu %-8lu %-8lu\n", t.rx_bytes,
-			    t.rx_packets, t.rx_errors, t.rx_dropped, t.rx_missed, t.rx_nombuf);
+		cbuf_printf(b, "    RX: %-12s %-12s %-8s %-8s %-8s\n", "bytes", "packets", "errors",
+			    "missed", "nombuf");
+		cbuf_printf(b, "        %-12lu %-12lu %-8lu %-8lu %-8lu\n", t.rx_bytes, t.rx_packets,
+			    t.rx_errors, t.rx_missed, t.rx_nombuf);
 		cbuf_printf(b, "    TX: %-12s %-12s %-8s %-8s\n", "bytes", "packets", "errors",
 			    "dropped");
 		cbuf_printf(b, "        %-12lu %-12lu %-8lu %-8lu\n", t.tx_bytes, t.tx_packets,
@@ -135,12 +144,12 @@ cmd_status(void *ctx, int argc, char **argv, struct ctl_reply *r)
 		jw_u64(jw, "cpu", d->eal.main_cpu);
 		jw_obj_end(jw);
 		jw_arr_begin(jw, "workers");
-		for (unsigned int w = 0; w < d->n_workers; w++) {
-			const struct worker *wk = d->workers[w];
+		for (unsigned int w = 0; w < d->sh->n_workers; w++) {
+			const struct dp_worker *wk = d->sh->workers[w];
 			jw_obj_begin(jw, NULL);
 			jw_u64(jw, "id", wk->id);
-			jw_u64(jw, "lcore", wk->lcore);
-			jw_u64(jw, "cpu", wk->cpu);
+			jw_u64(jw, "lcore", wk->id + 1);
+			jw_u64(jw, "cpu", d->eal.worker_cpu[w]);
 			jw_u64(jw, "loops", counter_read(&wk->loops));
 			jw_u64(jw, "busy_loops", counter_read(&wk->busy_loops));
 			jw_u64(jw, "idle_sleeps", counter_read(&wk->idle_sleeps));
@@ -159,9 +168,8 @@ cmd_status(void *ctx, int argc, char **argv, struct ctl_reply *r)
 	cbuf_printf(b, "cavalryd %s pid %d, up %lu s, config %s, file prefix %s\n",
 		    CAVALRY_VERSION, (int)getpid(), uptime, d->cfg.path, d->eal.file_prefix);
 	cbuf_printf(b, "lcores: main 0 (cpu %u)", d->eal.main_cpu);
-	for (unsigned int w = 0; w < d->n_workers; w++)
-		cbuf_printf(b, ", worker %u lcore %u (cpu %u)", d->workers[w]->id,
-			    d->workers[w]->lcore, d->workers[w]->cpu);
+	for (unsigned int w = 0; w < d->sh->n_workers; w++)
+		cbuf_printf(b, ", worker %u lcore %u (cpu %u)", w, w + 1, d->eal.worker_cpu[w]);
 	cbuf_printf(b, "\nports:\n");
 	for (unsigned int i = 0; i < d->n_ports; i++)
 		port_text(d, i, b, true);
@@ -204,6 +212,55 @@ cmd_link(void *ctx, int argc, char **argv, struct ctl_reply *r)
 	return 0;
 }
 
+struct node_count {
+	const char *name;
+	uint64_t packets;
+};
+
+static int
+node_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct node_count *)a)->name, ((const struct node_count *)b)->name);
+}
+
+/* Packets seen by every graph node, summed over workers; drop nodes are the
+ * drop counters by reason. */
+static unsigned int
+node_counts(const struct daemon *d, struct node_count *out, unsigned int max)
+{
+	unsigned int n = 0;
+	for (rte_node_t id = 0; id < rte_node_max_count() && n < max; id++) {
+		const char *name = rte_node_id_to_name(id);
+		if (name == NULL)
+			continue;
+		out[n].name = name;
+		out[n].packets = graph_node_packets(d->sh, name);
+		n++;
+	}
+	qsort(out, n, sizeof(out[0]), node_cmp);
+	return n;
+}
+
+static void
+arp_stats_json(const struct arp_stats *a, struct jw *jw)
+{
+	jw_obj_begin(jw, "arp");
+	jw_u64(jw, "rx_requests", a->rx_requests);
+	jw_u64(jw, "rx_replies", a->rx_replies);
+	jw_u64(jw, "rx_unsolicited", a->rx_unsolicited);
+	jw_u64(jw, "rx_not_for_us", a->rx_not_for_us);
+	jw_u64(jw, "tx_requests", a->tx_requests);
+	jw_u64(jw, "tx_replies", a->tx_replies);
+	jw_u64(jw, "tx_gratuitous", a->tx_gratuitous);
+	jw_u64(jw, "held", a->held);
+	jw_u64(jw, "hold_overflow", a->hold_overflow);
+	jw_u64(jw, "resolve_failed", a->resolve_failed);
+	jw_u64(jw, "unreach_sent", a->unreach_sent);
+	jw_u64(jw, "table_full", a->table_full);
+	jw_u64(jw, "tx_failed", a->tx_failed);
+	jw_obj_end(jw);
+}
+
 static int
 cmd_stats(void *ctx, int argc, char **argv, struct ctl_reply *r)
 {
@@ -211,6 +268,9 @@ cmd_stats(void *ctx, int argc, char **argv, struct ctl_reply *r)
 	const struct daemon *d = ctx;
 	if (argc != 0)
 		return ctl_error(r, EINVAL, "usage: stats");
+	struct node_count nodes[256];
+	unsigned int n_nodes = node_counts(d, nodes, 256);
+	const struct arp_stats *a = &d->arp.st;
 	if (r->json) {
 		struct jw *jw = &r->jw;
 		jw_obj_begin(jw, NULL);
@@ -218,9 +278,19 @@ cmd_stats(void *ctx, int argc, char **argv, struct ctl_reply *r)
 		for (unsigned int i = 0; i < d->n_ports; i++)
 			port_json(d, i, jw, true);
 		jw_arr_end(jw);
+		jw_obj_begin(jw, "nodes");
+		for (unsigned int i = 0; i < n_nodes; i++)
+			jw_u64(jw, nodes[i].name, nodes[i].packets);
+		jw_obj_end(jw);
+		jw_obj_begin(jw, "drops");
+		for (unsigned int i = 0; i < n_nodes; i++)
+			if (strncmp(nodes[i].name, "drop_", 5) == 0)
+				jw_u64(jw, nodes[i].name + 5, nodes[i].packets);
+		jw_obj_end(jw);
+		arp_stats_json(a, jw);
 		jw_arr_begin(jw, "workers");
-		for (unsigned int w = 0; w < d->n_workers; w++) {
-			const struct worker *wk = d->workers[w];
+		for (unsigned int w = 0; w < d->sh->n_workers; w++) {
+			const struct dp_worker *wk = d->sh->workers[w];
 			jw_obj_begin(jw, NULL);
 			jw_u64(jw, "id", wk->id);
 			jw_u64(jw, "loops", counter_read(&wk->loops));
@@ -228,12 +298,11 @@ cmd_stats(void *ctx, int argc, char **argv, struct ctl_reply *r)
 			jw_u64(jw, "idle_sleeps", counter_read(&wk->idle_sleeps));
 			jw_arr_begin(jw, "ports");
 			for (unsigned int i = 0; i < d->n_ports; i++) {
-				const struct worker_port_stats *s = &wk->ports[i].stats;
+				const struct dp_port_stats *s = &wk->port_stats[i];
 				jw_obj_begin(jw, NULL);
 				jw_str(jw, "port", d->ports[i].conf->name);
 				jw_u64(jw, "rx_packets", counter_read(&s->rx_packets));
 				jw_u64(jw, "rx_bytes", counter_read(&s->rx_bytes));
-				jw_u64(jw, "rx_dropped", counter_read(&s->rx_dropped));
 				jw_u64(jw, "tx_packets", counter_read(&s->tx_packets));
 				jw_u64(jw, "tx_bytes", counter_read(&s->tx_bytes));
 				jw_u64(jw, "tx_dropped", counter_read(&s->tx_dropped));
@@ -250,20 +319,34 @@ cmd_stats(void *ctx, int argc, char **argv, struct ctl_reply *r)
 	struct cbuf *b = &r->body;
 	for (unsigned int i = 0; i < d->n_ports; i++)
 		port_text(d, i, b, true);
+	cbuf_printf(b, "stages (packets):\n");
+	for (unsigned int i = 0; i < n_nodes; i++)
+		if (strncmp(nodes[i].name, "drop_", 5) != 0)
+			cbuf_printf(b, "  %-28s %lu\n", nodes[i].name, nodes[i].packets);
+	cbuf_printf(b, "drops by reason:\n");
+	for (unsigned int i = 0; i < n_nodes; i++)
+		if (strncmp(nodes[i].name, "drop_", 5) == 0 && nodes[i].packets != 0)
+			cbuf_printf(b, "  %-28s %lu\n", nodes[i].name + 5, nodes[i].packets);
+	cbuf_printf(b,
+		    "arp: rx %lu requests %lu replies (%lu unsolicited, %lu not for us); tx %lu "
+		    "requests %lu replies %lu gratuitous; held %lu, hold overflow %lu, resolve "
+		    "failed %lu, table full %lu\n",
+		    a->rx_requests, a->rx_replies, a->rx_unsolicited, a->rx_not_for_us,
+		    a->tx_requests, a->tx_replies, a->tx_gratuitous, a->held, a->hold_overflow,
+		    a->resolve_failed, a->table_full);
 	cbuf_printf(b, "workers:\n");
-	for (unsigned int w = 0; w < d->n_workers; w++) {
-		const struct worker *wk = d->workers[w];
+	for (unsigned int w = 0; w < d->sh->n_workers; w++) {
+		const struct dp_worker *wk = d->sh->workers[w];
 		cbuf_printf(b, "  worker %u: loops %lu busy %lu idle_sleeps %lu\n", wk->id,
 			    counter_read(&wk->loops), counter_read(&wk->busy_loops),
 			    counter_read(&wk->idle_sleeps));
 		for (unsigned int i = 0; i < d->n_ports; i++) {
-			const struct worker_port_stats *s = &wk->ports[i].stats;
+			const struct dp_port_stats *s = &wk->port_stats[i];
 			cbuf_printf(b,
-				    "    %s q%u: rx %lu pkts %lu bytes, dropped %lu; tx %lu pkts "
-				    "%lu bytes, dropped %lu\n",
-				    d->ports[i].conf->name, wk->ports[i].queue,
-				    counter_read(&s->rx_packets), counter_read(&s->rx_bytes),
-				    counter_read(&s->rx_dropped), counter_read(&s->tx_packets),
+				    "    %s q%u: rx %lu pkts %lu bytes; tx %lu pkts %lu bytes, "
+				    "dropped %lu\n",
+				    d->ports[i].conf->name, wk->queue, counter_read(&s->rx_packets),
+				    counter_read(&s->rx_bytes), counter_read(&s->tx_packets),
 				    counter_read(&s->tx_bytes), counter_read(&s->tx_dropped));
 		}
 	}
@@ -274,6 +357,16 @@ const struct ctl_cmd daemon_cmds[] = {
 	{"status", "status                      version, uptime, lcores, ports and counters",
 	 cmd_status},
 	{"link", "link [show] [PORT]          ports: link state, MAC, MTU, addresses", cmd_link},
-	{"stats", "stats                       per-port and per-worker counters", cmd_stats},
+	{"stats", "stats                       per-port, per-stage, per-drop-reason and per-worker counters",
+	 cmd_stats},
+	{"addr", "addr show|add CIDR dev PORT|del CIDR dev PORT", cmd_addr},
+	{"route", "route show|add PREFIX/LEN via GW|del PREFIX/LEN   (PREFIX 'default' = 0.0.0.0/0)",
+	 cmd_route},
+	{"neigh", "neigh show|add IP lladdr MAC dev PORT|del IP dev PORT|flush [dev PORT]",
+	 cmd_neigh},
+	{"graph", "graph [dot]                 the pipeline stages and their edges (Graphviz with dot)",
+	 cmd_graph},
+	{"trace", "trace N | trace show        trace the next N packets through every stage",
+	 cmd_trace},
 };
 const unsigned int daemon_n_cmds = sizeof(daemon_cmds) / sizeof(daemon_cmds[0]);

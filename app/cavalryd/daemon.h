@@ -7,34 +7,35 @@
 
 #include <rte_mempool.h>
 
+#include "arp.h"
 #include "config.h"
 #include "ctl.h"
+#include "dp.h"
 #include "eal_args.h"
 #include "port.h"
 
-struct worker;
 struct ctl_server;
 
-
-/* Everything the daemon owns. Built in main(), read-only for the workers
- * after they start, except `quit`. */
+/* Everything the daemon owns. Built in main() on the main lcore. */
 struct daemon {
 	struct cav_config cfg;
 	struct eal_args eal;
 	struct port ports[CAV_MAX_PORTS];
 	unsigned int n_ports;
-	struct worker *workers[CAV_MAX_WORKERS];
-	unsigned int n_workers;
-	struct rte_mempool *pool;
+	struct dp_shared *sh; /* what the workers see */
+	struct rte_rcu_qsbr *rcu;
+	struct arp_ctl arp;
 	struct ctl_server *ctl;
 	uint64_t start_tsc;
-	uint64_t start_time; /* unix seconds */
-	bool quit;           /* set by the main lcore; workers read it (acquire) */
+	/* Trace: where each worker's records and the packet ids started
+	 * when the current trace was armed. */
+	uint32_t trace_start[CAV_MAX_WORKERS];
+	uint32_t trace_first_id;
 };
 
 #define CAVALRY_VERSION "0.1.0"
 
-/* Control commands (ctl_cmds.c). */
+/* Control commands (ctl_cmds.c, ctl_l3.c). */
 extern const struct ctl_cmd daemon_cmds[];
 extern const unsigned int daemon_n_cmds;
 
@@ -45,9 +46,28 @@ int daemon_telemetry_register(struct daemon *d);
 struct port_totals {
 	uint64_t rx_packets, rx_bytes, rx_missed, rx_errors, rx_nombuf;
 	uint64_t tx_packets, tx_bytes, tx_errors;
-	uint64_t rx_dropped; /* dropped by the pipeline */
 	uint64_t tx_dropped; /* the TX ring was full and the packet was dropped */
 };
 void daemon_port_totals(const struct daemon *d, unsigned int port_idx, struct port_totals *t);
+
+/* Find a port by name; -1 if none. */
+int daemon_port_by_name(const struct daemon *d, const char *name);
+
+/* Worker lcore entry point (worker.c). */
+int worker_main(void *arg);
+struct dp_worker *worker_create(struct daemon *d, unsigned int id, unsigned int lcore);
+void worker_destroy(struct dp_worker *w);
+
+/* Control plane (control.c): packets punted by workers, timers. */
+void control_drain(struct daemon *d);
+void control_timer(struct daemon *d);
+int control_xmit(void *ctx, struct rte_mbuf *m);
+
+/* ctl handler tables of the L3 commands (ctl_l3.c). */
+int cmd_addr(void *ctx, int argc, char **argv, struct ctl_reply *r);
+int cmd_route(void *ctx, int argc, char **argv, struct ctl_reply *r);
+int cmd_neigh(void *ctx, int argc, char **argv, struct ctl_reply *r);
+int cmd_graph(void *ctx, int argc, char **argv, struct ctl_reply *r);
+int cmd_trace(void *ctx, int argc, char **argv, struct ctl_reply *r);
 
 #endif

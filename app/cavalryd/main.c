@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,12 +22,17 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
-#include "worker.h"
+#include "graph.h"
+#include "neigh.h"
+#include "route.h"
 
 #define EXIT_CONFIG 2
 
@@ -82,6 +88,83 @@ max_mtu(const struct cav_config *cfg)
 }
 
 static int
+setup_pools(struct daemon *d, char *err, size_t errlen)
+{
+	const struct cav_config *cfg = &d->cfg;
+	/* Room for a full frame of the largest MTU plus VLAN tag and FCS; the
+	 * private area carries struct pkt_meta. */
+	uint32_t room = RTE_PKTMBUF_HEADROOM + RTE_MAX(2048u, (uint32_t)max_mtu(cfg) + 22u);
+	d->sh->pool = rte_pktmbuf_pool_create("cav_mbufs", cfg->n_mbufs, 256, PKT_META_PRIV_SIZE,
+					      (uint16_t)room, (int)rte_socket_id());
+	/* Indirect mbufs (no data room) for zero-copy IPv4 fragmentation. */
+	d->sh->indirect_pool = rte_pktmbuf_pool_create("cav_indirect", cfg->n_mbufs, 256,
+						       PKT_META_PRIV_SIZE, 0, (int)rte_socket_id());
+	if (d->sh->pool == NULL || d->sh->indirect_pool == NULL) {
+		snprintf(err, errlen, "cannot create mempools of %u mbufs: %s", cfg->n_mbufs,
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+setup_l3(struct daemon *d, char *err, size_t errlen)
+{
+	const struct cav_config *cfg = &d->cfg;
+	struct dp_shared *sh = d->sh;
+	int socket = (int)rte_socket_id();
+
+	size_t sz = rte_rcu_qsbr_get_memsize(cfg->n_workers);
+	d->rcu = rte_zmalloc("cav_rcu", sz, RTE_CACHE_LINE_SIZE);
+	if (d->rcu == NULL || rte_rcu_qsbr_init(d->rcu, cfg->n_workers) != 0) {
+		snprintf(err, errlen, "cannot set up RCU");
+		return -1;
+	}
+	sh->rcu = d->rcu;
+	sh->routes = route_table_create(d->n_ports, d->rcu, socket, err, errlen);
+	if (sh->routes == NULL)
+		return -1;
+	sh->neigh = neigh_table_create(d->rcu, socket, err, errlen);
+	if (sh->neigh == NULL)
+		return -1;
+	d->arp.sh = sh;
+	d->arp.t = sh->neigh;
+	d->arp.xmit = control_xmit;
+	d->arp.xmit_ctx = d;
+
+	for (unsigned int i = 0; i < d->n_ports; i++) {
+		const struct cav_port_conf *pc = &cfg->ports[i];
+		for (unsigned int a = 0; a < pc->n_addrs; a++) {
+			int rc = route_addr_add(sh->routes, (uint16_t)i, pc->addrs[a].addr,
+						pc->addrs[a].prefix_len);
+			if (rc != 0) {
+				snprintf(err, errlen, "%.512s:%u: port %s: address: %s", cfg->path,
+					 pc->line, pc->name, strerror(rc));
+				return -1;
+			}
+		}
+	}
+	for (unsigned int r = 0; r < cfg->n_routes; r++) {
+		const struct cav_route_conf *rc = &cfg->routes[r];
+		int e = route_add(sh->routes, rc->prefix, rc->prefix_len, rc->gateway);
+		if (e != 0) {
+			snprintf(err, errlen, "%.512s:%u: route: %s", cfg->path, rc->line,
+				 e == ENETUNREACH ? "gateway is not on a connected subnet"
+						  : strerror(e));
+			return -1;
+		}
+	}
+
+	sh->control_ring = rte_ring_create("cav_control", 4096, socket, RING_F_SC_DEQ);
+	sh->control_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (sh->control_ring == NULL || sh->control_efd < 0) {
+		snprintf(err, errlen, "cannot create the control ring");
+		return -1;
+	}
+	return 0;
+}
+
+static int
 setup(struct daemon *d, char *err, size_t errlen)
 {
 	const struct cav_config *cfg = &d->cfg;
@@ -90,23 +173,56 @@ setup(struct daemon *d, char *err, size_t errlen)
 			 cfg->n_workers + 1);
 		return -1;
 	}
-
-	/* Room for a full frame of the largest MTU plus VLAN tag and FCS. */
-	uint32_t room = RTE_PKTMBUF_HEADROOM + RTE_MAX(2048u, (uint32_t)max_mtu(cfg) + 22u);
-	d->pool = rte_pktmbuf_pool_create("cav_mbufs", cfg->n_mbufs, 256, 0, (uint16_t)room,
-					  (int)rte_socket_id());
-	if (d->pool == NULL) {
-		snprintf(err, errlen, "cannot create mempool of %u mbufs: %s", cfg->n_mbufs,
-			 rte_strerror(rte_errno));
+	d->sh = rte_zmalloc("cav_shared", sizeof(*d->sh), RTE_CACHE_LINE_SIZE);
+	if (d->sh == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	d->sh->control_efd = -1;
+	d->sh->tsc_hz = rte_get_tsc_hz();
+	d->sh->idle_sleep_us = cfg->idle_sleep_us;
+	if (setup_pools(d, err, errlen) < 0)
+		return -1;
 
 	for (unsigned int i = 0; i < cfg->n_ports; i++) {
-		if (port_probe(&d->ports[i], &cfg->ports[i], cfg->n_workers, err, errlen) < 0)
+		int oldns = port_netns_enter(&cfg->ports[i], err, errlen);
+		if (oldns == -1)
 			return -1;
-		d->n_ports++;
-		if (port_start(&d->ports[i], d->pool, err, errlen) < 0)
+		int rc = port_probe(&d->ports[i], &cfg->ports[i], cfg->n_workers, err, errlen);
+		if (rc == 0) {
+			d->n_ports++;
+			rc = port_start(&d->ports[i], d->sh->pool, err, errlen);
+		}
+		port_netns_leave(oldns);
+		if (rc < 0)
 			return -1;
+		struct dp_port *dp = &d->sh->ports[i];
+		snprintf(dp->name, sizeof(dp->name), "%s", cfg->ports[i].name);
+		dp->ethdev = d->ports[i].port_id;
+		dp->mtu = d->ports[i].mtu;
+		dp->mac = d->ports[i].mac;
+		dp->rx_offloads = d->ports[i].rx_offloads;
+		dp->tx_offloads = d->ports[i].tx_offloads;
+	}
+	d->sh->n_ports = d->n_ports;
+	if (setup_l3(d, err, errlen) < 0)
+		return -1;
+
+	if (graph_run_setup_hooks() < 0) {
+		snprintf(err, errlen, "graph setup failed: %s", rte_strerror(rte_errno));
+		return -1;
+	}
+	unsigned int lcore, w = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		d->sh->workers[w] = worker_create(d, w, lcore);
+		if (d->sh->workers[w] == NULL) {
+			snprintf(err, errlen, "cannot create worker %u: %s", w,
+				 rte_strerror(rte_errno));
+			return -1;
+		}
+		w++;
+		d->sh->n_workers = w;
 	}
 
 	struct ctl_server_conf cc = {
@@ -123,31 +239,36 @@ setup(struct daemon *d, char *err, size_t errlen)
 	if (daemon_telemetry_register(d) < 0)
 		CAV_LOG(WARNING, "telemetry endpoints not registered");
 
-	unsigned int lcore, w = 0;
-	RTE_LCORE_FOREACH_WORKER(lcore)
-	{
-		d->workers[w] = worker_create(d, w, lcore, d->eal.worker_cpu[w]);
-		if (d->workers[w] == NULL) {
-			snprintf(err, errlen, "cannot allocate worker %u", w);
-			return -1;
-		}
-		w++;
-	}
-	d->n_workers = w;
 	w = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore)
 	{
-		int rc = rte_eal_remote_launch(worker_main, d->workers[w++], lcore);
+		int rc = rte_eal_remote_launch(worker_main, d->sh->workers[w++], lcore);
 		if (rc != 0) {
 			snprintf(err, errlen, "cannot launch worker on lcore %u: %s", lcore,
 				 rte_strerror(-rc));
 			return -1;
 		}
 	}
+	for (unsigned int i = 0; i < d->n_ports; i++)
+		for (unsigned int k = 0; k < cfg->ports[i].n_neighs; k++) {
+			const struct cav_neigh_conf *nc = &cfg->ports[i].neighs[k];
+			struct rte_ether_addr mac;
+			memcpy(mac.addr_bytes, nc->mac, sizeof(nc->mac));
+			int rc = arp_ctl_add_static(&d->arp, (uint16_t)i, nc->addr, &mac);
+			if (rc != 0) {
+				snprintf(err, errlen, "%.512s:%u: neighbor: %s", cfg->path, nc->line,
+					 strerror(rc));
+				return -1;
+			}
+		}
+	/* Announce our addresses (RFC 5227 §3). */
+	for (unsigned int i = 0; i < d->n_ports; i++)
+		for (unsigned int a = 0; a < cfg->ports[i].n_addrs; a++)
+			arp_ctl_gratuitous(&d->arp, (uint16_t)i, cfg->ports[i].addrs[a].addr);
 	return 0;
 }
 
-/* Serve the control socket until a signal. */
+/* Serve the control socket, punted packets and timers until a signal. */
 static void
 run(struct daemon *d, int sfd)
 {
@@ -156,51 +277,90 @@ run(struct daemon *d, int sfd)
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
 	ev.data.fd = ctl_server_fd(d->ctl);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = d->sh->control_efd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	CAV_LOG(NOTICE, "ready: %u port(s), %u worker(s), control socket %s", d->n_ports,
-		d->n_workers, d->cfg.control_socket);
+		d->sh->n_workers, d->cfg.control_socket);
+	uint64_t next_timer = 0;
+	const uint64_t tick = rte_get_tsc_hz() / 10; /* ARP timers every 100 ms */
 	for (;;) {
 		struct epoll_event evs[4];
-		int n = epoll_wait(ep, evs, 4, 1000);
+		int n = epoll_wait(ep, evs, 4, 100);
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.fd == sfd) {
+			int fd = evs[i].data.fd;
+			if (fd == sfd) {
 				struct signalfd_siginfo si;
 				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 					CAV_LOG(NOTICE, "signal %u: stopping", si.ssi_signo);
 					close(ep);
 					return;
 				}
+			} else if (fd == d->sh->control_efd) {
+				control_drain(d);
 			} else {
 				ctl_server_poll(d->ctl);
 			}
 		}
+		uint64_t now = rte_get_tsc_cycles();
+		if (now >= next_timer) {
+			control_timer(d);
+			next_timer = now + tick;
+		}
 	}
+}
+
+static int
+pool_check(struct rte_mempool *mp)
+{
+	if (mp == NULL)
+		return 0;
+	unsigned int in_use = rte_mempool_in_use_count(mp);
+	int rc = 0;
+	if (in_use != 0) {
+		CAV_LOG(ERR, "mempool %s: %u of %u mbufs still in use at exit (leak)", mp->name,
+			in_use, mp->size);
+		rc = 1;
+	} else {
+		CAV_LOG(NOTICE, "mempool %s: 0 of %u mbufs in use at exit", mp->name, mp->size);
+	}
+	rte_mempool_free(mp);
+	return rc;
 }
 
 static int
 teardown(struct daemon *d)
 {
 	int rc = 0;
-	/* Pairs with the acquire load in worker_main(). */
-	__atomic_store_n(&d->quit, true, __ATOMIC_RELEASE);
+	struct dp_shared *sh = d->sh;
+	if (sh != NULL) {
+		/* Pairs with the acquire load in worker_main(). */
+		__atomic_store_n(&sh->quit, true, __ATOMIC_RELEASE);
+	}
 	rte_eal_mp_wait_lcore();
 	ctl_server_destroy(d->ctl);
 	d->ctl = NULL;
+	if (sh == NULL)
+		return 0;
+	if (sh->control_ring != NULL) {
+		struct rte_mbuf *m = NULL;
+		while (rte_ring_dequeue(sh->control_ring, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(sh->control_ring);
+	}
+	if (sh->control_efd >= 0)
+		close(sh->control_efd);
+	neigh_table_free(sh->neigh);
+	for (unsigned int w = 0; w < sh->n_workers; w++)
+		worker_destroy(sh->workers[w]);
 	for (unsigned int i = 0; i < d->n_ports; i++)
 		port_close(&d->ports[i]);
-	if (d->pool != NULL) {
-		unsigned int in_use = rte_mempool_in_use_count(d->pool);
-		if (in_use != 0) {
-			CAV_LOG(ERR, "mempool: %u of %u mbufs still in use at exit (leak)", in_use,
-				d->pool->size);
-			rc = 1;
-		} else {
-			CAV_LOG(NOTICE, "mempool: 0 of %u mbufs in use at exit", d->pool->size);
-		}
-		rte_mempool_free(d->pool);
-	}
-	for (unsigned int w = 0; w < d->n_workers; w++)
-		worker_destroy(d->workers[w]);
+	route_table_free(sh->routes);
+	rte_free(d->rcu);
+	rc |= pool_check(sh->pool);
+	rc |= pool_check(sh->indirect_pool);
+	rte_free(sh);
+	d->sh = NULL;
 	return rc;
 }
 
@@ -251,6 +411,11 @@ main(int argc, char **argv)
 		printf("%s: OK (%u port(s), %u worker(s))\n", path, d.cfg.n_ports, d.cfg.n_workers);
 		return 0;
 	}
+	if (ctl_socket_in_use(d.cfg.control_socket)) {
+		fprintf(stderr, "cavalryd: control socket %s is in use by another daemon\n",
+			d.cfg.control_socket);
+		return 1;
+	}
 	if (eal_args_build(&d.cfg, argv[0], getpid(), online_cpus(), &d.eal) < 0) {
 		fprintf(stderr, "%s: no usable CPU in 'cpus', or EAL arguments too long\n", path);
 		return EXIT_CONFIG;
@@ -274,7 +439,6 @@ main(int argc, char **argv)
 	}
 	rte_log_set_level(cav_logtype, (uint32_t)d.cfg.log_level);
 	d.start_tsc = rte_get_tsc_cycles();
-	d.start_time = (uint64_t)time(NULL);
 	char runtime_dir[PATH_MAX];
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 

@@ -13,7 +13,7 @@
 
 #include "counter.h"
 #include "daemon.h"
-#include "worker.h"
+#include "graph.h"
 
 static const struct daemon *tel_daemon;
 
@@ -47,7 +47,6 @@ tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "rx_missed", t.rx_missed);
 		rte_tel_data_add_dict_u64(d, "rx_errors", t.rx_errors);
 		rte_tel_data_add_dict_u64(d, "rx_nombuf", t.rx_nombuf);
-		rte_tel_data_add_dict_u64(d, "rx_dropped", t.rx_dropped);
 		rte_tel_data_add_dict_u64(d, "tx_packets", t.tx_packets);
 		rte_tel_data_add_dict_u64(d, "tx_bytes", t.tx_bytes);
 		rte_tel_data_add_dict_u64(d, "tx_errors", t.tx_errors);
@@ -63,13 +62,13 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
-	for (unsigned int w = 0; w < tel_daemon->n_workers; w++) {
-		const struct worker *wk = tel_daemon->workers[w];
+	for (unsigned int w = 0; w < tel_daemon->sh->n_workers; w++) {
+		const struct dp_worker *wk = tel_daemon->sh->workers[w];
 		struct rte_tel_data *c = rte_tel_data_alloc();
 		if (c == NULL)
 			return -1;
 		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_u64(c, "lcore", wk->lcore);
+		rte_tel_data_add_dict_u64(c, "lcore", wk->id + 1);
 		rte_tel_data_add_dict_u64(c, "loops", counter_read(&wk->loops));
 		rte_tel_data_add_dict_u64(c, "busy_loops", counter_read(&wk->busy_loops));
 		rte_tel_data_add_dict_u64(c, "idle_sleeps", counter_read(&wk->idle_sleeps));

@@ -1,90 +1,99 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "worker.h"
-
+/* The worker lcore loop: walk this worker's graph, report an RCU quiescent
+ * state, and back off when idle if configured to. */
 #include <unistd.h>
 
-#include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include "counter.h"
 #include "daemon.h"
+#include "graph.h"
+#include "icmp.h"
+#include "ip4.h"
 #include "log.h"
 
-/* Consecutive empty polls before an idle worker sleeps (idle_sleep_us > 0). */
-#define IDLE_POLLS_BEFORE_SLEEP 256
+/* Consecutive empty loops before an idle worker sleeps (idle_sleep_us > 0). */
+#define IDLE_LOOPS_BEFORE_SLEEP 256
 
-struct worker *
-worker_create(const struct daemon *d, unsigned int id, unsigned int lcore, unsigned int cpu)
+struct dp_worker *
+worker_create(struct daemon *d, unsigned int id, unsigned int lcore)
 {
-	struct worker *w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
-					      (int)rte_lcore_to_socket_id(lcore));
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+	struct dp_worker *w =
+		rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
 	if (w == NULL)
 		return NULL;
 	w->id = id;
-	w->lcore = lcore;
-	w->cpu = cpu;
-	w->d = d;
-	w->n_ports = d->n_ports;
-	for (unsigned int i = 0; i < d->n_ports; i++) {
-		w->ports[i].port_id = d->ports[i].port_id;
-		w->ports[i].queue = (uint16_t)id;
+	w->queue = (uint16_t)id;
+	w->sh = d->sh;
+	char name[RTE_RING_NAMESIZE];
+	snprintf(name, sizeof(name), "cav_inject%u", id);
+	w->inject_ring = rte_ring_create(name, 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->inject_ring == NULL || ip4_worker_init(w, socket) != 0 ||
+	    icmp_worker_init(w, socket) != 0 ||
+	    graph_worker_create(w, socket) != 0) {
+		worker_destroy(w);
+		return NULL;
 	}
 	return w;
 }
 
 void
-worker_destroy(struct worker *w)
+worker_destroy(struct dp_worker *w)
 {
+	if (w == NULL)
+		return;
+	if (w->graph != NULL)
+		rte_graph_destroy(w->graph->id);
+	if (w->inject_ring != NULL) {
+		struct rte_mbuf *m = NULL;
+		while (rte_ring_dequeue(w->inject_ring, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->inject_ring);
+	}
+	ip4_worker_fini(w);
+	icmp_worker_fini(w);
 	rte_free(w);
-}
-
-void
-pipeline_input(struct worker *w, unsigned int port_idx, struct rte_mbuf **pkts, uint16_t n)
-{
-	counter_add(&w->ports[port_idx].stats.rx_dropped, n);
-	rte_pktmbuf_free_bulk(pkts, n);
 }
 
 int
 worker_main(void *arg)
 {
-	struct worker *w = arg;
-	const struct daemon *d = w->d;
-	const uint32_t idle_us = d->cfg.idle_sleep_us;
+	struct dp_worker *w = arg;
+	struct dp_shared *sh = w->sh;
+	struct rte_rcu_qsbr *rcu = sh->rcu;
+	const uint32_t idle_us = sh->idle_sleep_us;
 	unsigned int idle = 0;
 
-	CAV_LOG(INFO, "worker %u running on lcore %u (cpu %u), %u port(s)", w->id, w->lcore,
-		w->cpu, w->n_ports);
+	rte_rcu_qsbr_thread_register(rcu, w->id);
+	rte_rcu_qsbr_thread_online(rcu, w->id);
+	CAV_LOG(INFO, "worker %u running on lcore %u, queue %u", w->id, rte_lcore_id(), w->queue);
 
 	/* Pairs with the release store of `quit` in main(). */
-	while (!__atomic_load_n(&d->quit, __ATOMIC_ACQUIRE)) {
-		unsigned int got = 0;
-		for (unsigned int i = 0; i < w->n_ports; i++) {
-			struct worker_port *wp = &w->ports[i];
-			struct rte_mbuf *pkts[WORKER_BURST];
-			uint16_t n = rte_eth_rx_burst(wp->port_id, wp->queue, pkts, WORKER_BURST);
-			if (n == 0)
-				continue;
-			uint64_t bytes = 0;
-			for (uint16_t k = 0; k < n; k++)
-				bytes += rte_pktmbuf_pkt_len(pkts[k]);
-			counter_add(&wp->stats.rx_packets, n);
-			counter_add(&wp->stats.rx_bytes, bytes);
-			got += n;
-			pipeline_input(w, i, pkts, n);
-		}
+	while (!__atomic_load_n(&sh->quit, __ATOMIC_ACQUIRE)) {
+		w->now = rte_rdtsc();
+		w->rx_in_loop = 0;
+		rte_graph_walk(w->graph);
+		rte_rcu_qsbr_quiescent(rcu, w->id);
 		counter_add(&w->loops, 1);
-		if (got != 0) {
+		if (w->rx_in_loop != 0) {
 			counter_add(&w->busy_loops, 1);
 			idle = 0;
-		} else if (idle_us != 0 && ++idle >= IDLE_POLLS_BEFORE_SLEEP) {
-			/* Nothing for a while: give the CPU back (shared-CPU test and
-			 * demo setups). idle_sleep_us = 0 never sleeps. */
+		} else if (idle_us != 0 && ++idle >= IDLE_LOOPS_BEFORE_SLEEP) {
+			/* Nothing for a while: give the CPU back (shared-CPU test
+			 * and demo setups), offline so that RCU writers do not
+			 * wait for us. idle_sleep_us = 0 never sleeps. */
 			counter_add(&w->idle_sleeps, 1);
+			rte_rcu_qsbr_thread_offline(rcu, w->id);
 			usleep(idle_us);
+			rte_rcu_qsbr_thread_online(rcu, w->id);
 		}
 	}
+	rte_rcu_qsbr_thread_offline(rcu, w->id);
+	rte_rcu_qsbr_thread_unregister(rcu, w->id);
 	CAV_LOG(INFO, "worker %u stopped", w->id);
 	return 0;
 }

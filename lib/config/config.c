@@ -231,7 +231,8 @@ parse_port(struct ctx *c, const struct ini_section *s)
 	for (unsigned int i = 0; i < s->n_entries; i++) {
 		const struct ini_entry *e = &s->entries[i];
 		uint32_t v;
-		if (strcmp(e->key, "address") != 0 && check_dup(c, s, i) < 0)
+		if (strcmp(e->key, "address") != 0 && strcmp(e->key, "neighbor") != 0 &&
+		    check_dup(c, s, i) < 0)
 			return -1;
 		if (strcmp(e->key, "device") == 0) {
 			if (get_str(c, e, p->device, sizeof(p->device)) < 0)
@@ -241,6 +242,12 @@ parse_port(struct ctx *c, const struct ini_section *s)
 				FAIL(c, e->line,
 				     "device: '%s' is neither a PCI address nor a net_* vdev",
 				     p->device);
+		} else if (strcmp(e->key, "netns") == 0) {
+			if (get_str(c, e, p->netns, sizeof(p->netns)) < 0)
+				return -1;
+			for (const char *q = p->netns; *q != '\0'; q++)
+				if (!isalnum((unsigned char)*q) && *q != '_' && *q != '-' && *q != '.')
+					FAIL(c, e->line, "netns: '%s' is not a namespace name", p->netns);
 		} else if (strcmp(e->key, "address") == 0) {
 			struct cav_addr_conf a;
 			if (parse_ip4_cidr(e->value, &a.addr, &a.prefix_len) < 0)
@@ -255,6 +262,24 @@ parse_port(struct ctx *c, const struct ini_section *s)
 				if (p->addrs[k].addr == a.addr)
 					FAIL(c, e->line, "address: duplicate address");
 			p->addrs[p->n_addrs++] = a;
+		} else if (strcmp(e->key, "neighbor") == 0) {
+			/* neighbor = IP MAC : a static (PERMANENT) ARP entry */
+			char ipbuf[32];
+			unsigned int m[6];
+			char extra;
+			struct cav_neigh_conf nb = {.line = e->line};
+			if (sscanf(e->value, "%31s %x:%x:%x:%x:%x:%x %c", ipbuf, &m[0], &m[1], &m[2],
+				   &m[3], &m[4], &m[5], &extra) != 7 ||
+			    parse_ip4(ipbuf, &nb.addr) < 0)
+				FAIL(c, e->line, "neighbor: expected 'IP MAC', got '%s'", e->value);
+			for (int k = 0; k < 6; k++) {
+				if (m[k] > 0xff)
+					FAIL(c, e->line, "neighbor: bad MAC in '%s'", e->value);
+				nb.mac[k] = (uint8_t)m[k];
+			}
+			if (p->n_neighs == CAV_MAX_STATIC_NEIGH)
+				FAIL(c, e->line, "neighbor: too many (max %d)", CAV_MAX_STATIC_NEIGH);
+			p->neighs[p->n_neighs++] = nb;
 		} else if (strcmp(e->key, "mtu") == 0) {
 			if (get_u32(c, e, 576, 9000, &v) < 0)
 				return -1;
@@ -273,11 +298,52 @@ parse_port(struct ctx *c, const struct ini_section *s)
 	}
 	if (p->device[0] == '\0')
 		FAIL(c, s->line, "port '%s' has no 'device'", p->name);
+	if (p->is_pci && p->netns[0] != '\0')
+		FAIL(c, s->line, "port '%s': netns applies to vdevs, not PCI devices", p->name);
 	for (unsigned int i = 0; i < cfg->n_ports; i++)
 		if (strcmp(cfg->ports[i].device, p->device) == 0)
 			FAIL(c, s->line, "port '%s' uses the device of port '%s'", p->name,
 			     cfg->ports[i].name);
 	cfg->n_ports++;
+	return 0;
+}
+
+/* route = PREFIX/LEN via GATEWAY   (PREFIX "default" = 0.0.0.0/0) */
+static int
+parse_routes(struct ctx *c, const struct ini_section *s)
+{
+	struct cav_config *cfg = c->cfg;
+	for (unsigned int i = 0; i < s->n_entries; i++) {
+		const struct ini_entry *e = &s->entries[i];
+		if (strcmp(e->key, "route") != 0)
+			FAIL(c, e->line, "unknown key '%s' in [routes]", e->key);
+		char pfx[64], via[16], gw[64], extra[2];
+		int n = sscanf(e->value, "%63s %15s %63s %1s", pfx, via, gw, extra);
+		struct cav_route_conf r = {.line = e->line};
+		if (n != 3 || strcmp(via, "via") != 0)
+			FAIL(c, e->line, "route: expected 'PREFIX/LEN via GATEWAY', got '%s'",
+			     e->value);
+		if (strcmp(pfx, "default") == 0) {
+			r.prefix = 0;
+			r.prefix_len = 0;
+		} else if (parse_ip4_cidr(pfx, &r.prefix, &r.prefix_len) < 0) {
+			FAIL(c, e->line, "route: '%s' is not an IPv4 prefix such as 198.18.4.0/24",
+			     pfx);
+		}
+		if (r.prefix_len < 32 &&
+		    (r.prefix & ~(r.prefix_len ? ~UINT32_C(0) << (32 - r.prefix_len) : 0)) != 0)
+			FAIL(c, e->line, "route: '%s' has host bits set", pfx);
+		if (parse_ip4(gw, &r.gateway) < 0)
+			FAIL(c, e->line, "route: gateway '%s' is not an IPv4 address", gw);
+		for (unsigned int k = 0; k < cfg->n_routes; k++)
+			if (cfg->routes[k].prefix == r.prefix &&
+			    cfg->routes[k].prefix_len == r.prefix_len)
+				FAIL(c, e->line, "route: '%s' repeated (first at line %u)", pfx,
+				     cfg->routes[k].line);
+		if (cfg->n_routes == CAV_MAX_ROUTES)
+			FAIL(c, e->line, "route: too many routes (max %d)", CAV_MAX_ROUTES);
+		cfg->routes[cfg->n_routes++] = r;
+	}
 	return 0;
 }
 
@@ -301,6 +367,10 @@ build(struct ctx *c)
 			rc = s->name[0] == 'e' ? parse_eal(c, s) : parse_daemon(c, s);
 		} else if (strcmp(s->name, "port") == 0) {
 			rc = parse_port(c, s);
+		} else if (strcmp(s->name, "routes") == 0) {
+			if (s->arg != NULL)
+				FAIL(c, s->line, "[routes] takes no name");
+			rc = parse_routes(c, s);
 		} else {
 			FAIL(c, s->line, "unknown section [%s]", s->name);
 		}
@@ -321,6 +391,26 @@ build(struct ctx *c)
 						FAIL(c, cfg->ports[i].line,
 						     "port '%s' repeats an address of port '%s'",
 						     cfg->ports[i].name, cfg->ports[j].name);
+	/* Routes: the gateway must be on a connected subnet, and a static
+	 * route may not repeat a connected one (the daemon would refuse both
+	 * at start; --check says so first). */
+	for (unsigned int r = 0; r < cfg->n_routes; r++) {
+		const struct cav_route_conf *rc = &cfg->routes[r];
+		bool on_link = false;
+		for (unsigned int i = 0; i < cfg->n_ports; i++)
+			for (unsigned int a = 0; a < cfg->ports[i].n_addrs; a++) {
+				const struct cav_addr_conf *ad = &cfg->ports[i].addrs[a];
+				uint32_t m = ~UINT32_C(0) << (32 - ad->prefix_len);
+				if ((ad->addr & m) == (rc->gateway & m) && ad->prefix_len < 32)
+					on_link = true;
+				if (ad->prefix_len == rc->prefix_len && (ad->addr & m) == rc->prefix)
+					FAIL(c, rc->line,
+					     "route: the prefix is the connected subnet of port '%s'",
+					     cfg->ports[i].name);
+			}
+		if (!on_link)
+			FAIL(c, rc->line, "route: gateway is not on the subnet of any port address");
+	}
 	return 0;
 }
 

@@ -31,16 +31,36 @@ struct cav_addr_conf {
 	uint8_t prefix_len;
 };
 
+struct cav_neigh_conf {
+	uint32_t addr; /* host byte order */
+	uint8_t mac[6];
+	unsigned int line;
+};
+
+#define CAV_MAX_STATIC_NEIGH 16
+
 struct cav_port_conf {
 	char name[CAV_PORT_NAME_MAX];
 	char device[CAV_DEVARGS_MAX]; /* vdev devargs or PCI address */
 	bool is_pci;
+	char netns[64]; /* create the vdev inside this network namespace ("" = ours) */
 	struct cav_addr_conf addrs[CAV_MAX_ADDRS];
 	unsigned int n_addrs;
+	struct cav_neigh_conf neighs[CAV_MAX_STATIC_NEIGH];
+	unsigned int n_neighs;
 	uint16_t mtu;
 	uint16_t rx_desc;
 	uint16_t tx_desc;
 	unsigned int line; /* where the section starts, for later errors */
+};
+
+#define CAV_MAX_ROUTES 256
+
+struct cav_route_conf {
+	uint32_t prefix; /* host byte order */
+	uint8_t prefix_len;
+	uint32_t gateway;
+	unsigned int line;
 };
 
 struct cav_config {
@@ -64,6 +84,10 @@ struct cav_config {
 	/* [port NAME] */
 	struct cav_port_conf ports[CAV_MAX_PORTS];
 	unsigned int n_ports;
+
+	/* [routes] */
+	struct cav_route_conf routes[CAV_MAX_ROUTES];
+	unsigned int n_routes;
 };
 
 /* Fill `cfg` with the built-in defaults (no ports). */

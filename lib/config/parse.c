@@ -128,7 +128,7 @@ parse_cpulist(const char *s, uint64_t *mask)
 			return -1;
 		for (unsigned long c = a; c <= b; c++)
 			m |= UINT64_C(1) << c;
-		if (*p == ',')
+		if (*p == ',' && p[1] != '\0')
 			p++;
 		else if (*p != '\0')
 			return -1;

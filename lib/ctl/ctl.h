@@ -73,6 +73,10 @@ struct ctl_server_conf {
 struct ctl_server *ctl_server_create(const struct ctl_server_conf *conf, char *err,
 				     size_t errlen);
 int ctl_server_fd(const struct ctl_server *s);
+/* Does a live daemon answer on `path`? (Checked before EAL starts, so a
+ * second daemon never touches the first one's devices.) */
+bool ctl_socket_in_use(const char *path);
+
 /* Accept and serve every pending connection. Never blocks for more than the
  * per-connection timeout (1 s). */
 void ctl_server_poll(struct ctl_server *s);

@@ -51,6 +51,16 @@ socket_in_use(const struct sockaddr_un *sa)
 	return used;
 }
 
+bool
+ctl_socket_in_use(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	return socket_in_use(&sa);
+}
+
 struct ctl_server *
 ctl_server_create(const struct ctl_server_conf *conf, char *err, size_t errlen)
 {
@@ -161,7 +171,9 @@ send_all(int fd, const char *p, size_t n)
 static void
 serve(struct ctl_server *s, int fd)
 {
-	struct timeval tv = {.tv_sec = 1};
+	/* cavctl sends its request at once: a short timeout keeps a stuck
+	 * client from stalling the main lcore (ARP timers, punted packets). */
+	struct timeval tv = {.tv_usec = 250000};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 

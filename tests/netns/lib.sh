@@ -89,6 +89,21 @@ veth_create() {
 	[ -z "$gw" ] || ip -n "$n" route add default via "$gw"
 }
 
+# tap_peer NS IFNAME CIDR [GATEWAY] [MTU]: configure the Linux side of a
+# net_tap port that cavalryd created inside namespace NS (config: `device =
+# net_tapN,iface=IFNAME` and `netns = $(ns NS)`). Call after cav_start.
+# Unlike an af_packet port on a veth, a tap hands cavalryd IP fragments as
+# they are (the af_packet PMD's fanout makes the kernel reassemble them).
+tap_peer() {
+	local n ifn=$2 cidr=$3 gw=${4:-} mtu=${5:-}
+	n=$(ns "$1")
+	ip -n "$n" link show "$ifn" >/dev/null 2>&1 || fail "tap $ifn not in namespace $n"
+	[ -z "$mtu" ] || ip -n "$n" link set "$ifn" mtu "$mtu"
+	ip -n "$n" link set "$ifn" up
+	ip -n "$n" addr add "$cidr" dev "$ifn"
+	[ -z "$gw" ] || ip -n "$n" route add default via "$gw"
+}
+
 in_ns() { # NAME CMD...
 	local n
 	n=$(ns "$1")

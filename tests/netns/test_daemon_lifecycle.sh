@@ -59,7 +59,7 @@ cav_stop
 assert_eq 0 "$CAV_EXIT" "exit status after SIGTERM"
 [ "$CAV_STOP_MS" -lt 1000 ] || fail "stop took $CAV_STOP_MS ms (limit 1000)"
 log "stopped in $CAV_STOP_MS ms"
-grep -q "mempool: 0 of .* mbufs in use at exit" "$CAV_LOG" || fail "mempool leak check missing or failed"
+grep -q "mempool cav_mbufs: 0 of .* mbufs in use at exit" "$CAV_LOG" || fail "mempool leak check missing or failed"
 [ ! -e "$CAV_SOCK" ] || fail "control socket left behind"
 [ ! -e "/var/run/dpdk/$prefix" ] || fail "runtime dir /var/run/dpdk/$prefix left behind"
 ls /dev/hugepages/"$prefix"* 2>/dev/null && fail "hugepage files left behind"

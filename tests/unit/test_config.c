@@ -32,8 +32,13 @@ test_full_config_is_read(void **state)
 			   "address = 198.18.0.1/24\n"
 			   "address = 198.18.9.1/30\n"
 			   "mtu = 1400\n"
+			   "neighbor = 198.18.0.2 02:00:00:aa:bb:0c\n"
+			   "netns = cavdemo\n"
 			   "[port nic]\n"
-			   "device = 0000:01:00.0\n";
+			   "device = 0000:01:00.0\n"
+			   "[routes]\n"
+			   "route = default via 198.18.0.254\n"
+			   "route = 198.19.0.0/16 via 198.18.0.2\n";
 	char err[256];
 	int rc = cav_config_parse("full.conf", text, &cfg, err, sizeof(err));
 	if (rc != 0)
@@ -54,8 +59,18 @@ test_full_config_is_read(void **state)
 	assert_int_equal(cfg.ports[0].addrs[1].addr, 0xc6120901);
 	assert_int_equal(cfg.ports[0].addrs[1].prefix_len, 30);
 	assert_int_equal(cfg.ports[0].mtu, 1400);
+	assert_int_equal(cfg.ports[0].n_neighs, 1);
+	assert_string_equal(cfg.ports[0].netns, "cavdemo");
+	assert_string_equal(cfg.ports[1].netns, "");
+	assert_int_equal(cfg.ports[0].neighs[0].addr, 0xc6120002);
+	assert_int_equal(cfg.ports[0].neighs[0].mac[5], 0x0c);
 	assert_int_equal(cfg.ports[1].mtu, 1500);
 	assert_true(cfg.ports[1].is_pci);
+	assert_int_equal(cfg.n_routes, 2);
+	assert_int_equal(cfg.routes[0].prefix_len, 0);
+	assert_int_equal(cfg.routes[0].gateway, 0xc61200fe);
+	assert_int_equal(cfg.routes[1].prefix, 0xc6130000);
+	assert_int_equal(cfg.routes[1].prefix_len, 16);
 }
 
 static void
@@ -129,6 +144,22 @@ test_every_error_names_file_and_line(void **state)
 		     "[port q]\ndevice = net_null1\naddress = 198.18.0.1/16\n",
 		     "bad.conf:4: port 'q' repeats an address of port 'p'");
 	expect_error("[daemon]\nworkers = 1\n", "no [port NAME] section");
+	expect_error(PORT "neighbor = 198.18.0.2\n", "bad.conf:3: neighbor: expected 'IP MAC'");
+	expect_error(PORT "neighbor = 198.18.0.2 02:00:00:00:00:1ff\n", "bad.conf:3: neighbor: bad MAC");
+	expect_error("[routes]\nroute = 198.18.4.0/24 198.18.0.2\n" PORT,
+		     "bad.conf:2: route: expected 'PREFIX/LEN via GATEWAY'");
+	expect_error("[routes]\nroute = 198.18.4.1/24 via 198.18.0.2\n" PORT,
+		     "bad.conf:2: route: '198.18.4.1/24' has host bits set");
+	expect_error("[routes]\nroute = default via 198.18.0.2\nroute = default via 198.18.0.3\n" PORT,
+		     "bad.conf:3: route: 'default' repeated (first at line 2)");
+	expect_error("[routes]\nroute = default via 1.2.3\n" PORT, "bad.conf:2: route: gateway");
+	expect_error("[routes]\nroute = default via 198.18.9.9\n" PORT "address = 198.18.0.1/24\n",
+		     "bad.conf:2: route: gateway is not on the subnet of any port address");
+	expect_error("[routes]\nroute = 198.18.0.0/24 via 198.18.0.9\n" PORT "address = 198.18.0.1/24\n",
+		     "bad.conf:2: route: the prefix is the connected subnet of port 'p'");
+	expect_error(PORT "netns = a/b\n", "bad.conf:3: netns:");
+	expect_error("[port p]\ndevice = 0000:01:00.0\nnetns = x\n",
+		     "bad.conf:1: port 'p': netns applies to vdevs");
 	expect_error("[port abcdefghijklmnopq]\ndevice = net_null0\n", "bad.conf:1: port name");
 }
 

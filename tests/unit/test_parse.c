@@ -73,7 +73,7 @@ test_bool_mode_cpulist(void **state)
 	assert_int_equal(c, 0x27);
 	assert_int_equal(parse_cpulist("3-1", &c), -1);
 	assert_int_equal(parse_cpulist("64", &c), -1);
-	assert_int_equal(parse_cpulist("1,", &c), 0);
+	assert_int_equal(parse_cpulist("1,", &c), -1);
 	assert_int_equal(parse_cpulist("a", &c), -1);
 	assert_int_equal(parse_cpulist("", &c), -1);
 }

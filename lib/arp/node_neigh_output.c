@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * neigh_output: IPv4 packet (data at the IPv4 header, pkt_meta out_port and
+ * nexthop set) to Ethernet frame. A resolved neighbour gives the destination
+ * MAC; otherwise the packet goes to the control plane, which holds it while
+ * it resolves (or answers with ICMP host unreachable when that fails).
+ */
+#include <rte_ether.h>
+
+#include "graph.h"
+#include "neigh.h"
+
+enum {
+	NEIGH_TO_TX,
+	NEIGH_TO_CONTROL,
+	NEIGH_DROP_NO_HEADROOM,
+	NEIGH_NB_EDGES,
+};
+
+static uint16_t
+neigh_output_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+		     uint16_t nb_objs)
+{
+	struct dp_worker *w = dp_worker_of(node);
+	struct neigh_table *t = w->sh->neigh;
+	for (uint16_t i = 0; i < nb_objs; i++) {
+		struct rte_mbuf *m = objs[i];
+		struct pkt_meta *pm = pkt_meta(m);
+		struct rte_ether_addr dst;
+		rte_edge_t e;
+		if (!neigh_lookup(t, pm->out_port, pm->nexthop, &dst)) {
+			e = NEIGH_TO_CONTROL;
+		} else {
+			struct rte_ether_hdr *eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(
+				m, sizeof(struct rte_ether_hdr));
+			if (unlikely(eh == NULL)) {
+				e = NEIGH_DROP_NO_HEADROOM;
+			} else {
+				eh->dst_addr = dst;
+				eh->src_addr = w->sh->ports[pm->out_port].mac;
+				eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+				m->l2_len = sizeof(*eh);
+				e = NEIGH_TO_TX;
+			}
+		}
+		graph_next(graph, node, e, m);
+	}
+	return nb_objs;
+}
+
+static struct rte_node_register neigh_output_node = {
+	.name = "neigh_output",
+	.process = neigh_output_process,
+	.nb_edges = NEIGH_NB_EDGES,
+	.next_nodes =
+		{
+			[NEIGH_TO_TX] = "port_tx",
+			[NEIGH_TO_CONTROL] = "control_punt",
+			[NEIGH_DROP_NO_HEADROOM] = "drop_neigh_no_headroom",
+		},
+};
+RTE_NODE_REGISTER(neigh_output_node);
+GRAPH_DROP_NODE(neigh_no_headroom);

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CAV_GRAPH_H
+#define CAV_GRAPH_H
+
+/*
+ * Helpers for the pipeline stages, which are rte_graph nodes: one node per
+ * file, a local enum of next edges, every drop reason its own node (so the
+ * graph's own per-node counters are the drop counters), and a packet trace
+ * that costs one branch per packet when off.
+ */
+
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_graph.h>
+#include <rte_graph_worker.h>
+
+#include "dp.h"
+
+/* Record one step of a traced packet (slow path, out of line). */
+void trace_record(struct dp_worker *w, const struct rte_node *node, struct rte_mbuf *m,
+		  uint16_t edge);
+
+/* Send one packet down an edge. */
+static inline void
+graph_next(struct rte_graph *graph, struct rte_node *node, rte_edge_t edge, struct rte_mbuf *m)
+{
+	if (unlikely(pkt_meta(m)->trace_id != 0))
+		trace_record(dp_worker_of(node), node, m, edge);
+	rte_node_enqueue_x1(graph, node, edge, m);
+}
+
+/* Mark a packet for tracing if a trace is armed (called by source nodes). */
+static inline void
+graph_trace_maybe_start(struct dp_worker *w, struct rte_mbuf *m)
+{
+	pkt_meta(m)->trace_id = 0;
+	if (unlikely(__atomic_load_n(&w->sh->trace_budget, __ATOMIC_RELAXED) > 0)) {
+		if (__atomic_fetch_sub(&w->sh->trace_budget, 1, __ATOMIC_RELAXED) > 0)
+			pkt_meta(m)->trace_id =
+				__atomic_add_fetch(&w->sh->trace_next_id, 1, __ATOMIC_RELAXED);
+	}
+}
+
+/* Process function of every drop node: count (graph stats) and free. */
+uint16_t graph_drop_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+			    uint16_t nb_objs);
+
+/*
+ * Declare a drop reason: a node named "drop_<reason>" whose packet counter is
+ * the drop counter for that reason. Name it in a stage's next_nodes.
+ */
+#define GRAPH_DROP_NODE(reason)                                                                    \
+	static struct rte_node_register drop_##reason##_node = {                                   \
+		.name = "drop_" #reason,                                                           \
+		.process = graph_drop_process,                                                     \
+		.nb_edges = 0,                                                                     \
+	};                                                                                         \
+	RTE_NODE_REGISTER(drop_##reason##_node)
+
+/*
+ * Hooks run on the main lcore after every node is registered and before any
+ * graph is created: where dispatching stages add the edges that upper layers
+ * registered (EtherType, IP protocol).
+ */
+typedef int (*graph_setup_hook_t)(void);
+void graph_register_setup_hook(graph_setup_hook_t fn);
+int graph_run_setup_hooks(void);
+
+/* Add an edge from node `from` to node `to` at run-time setup; returns the
+ * edge index or -1. */
+int graph_add_edge(const char *from, const char *to);
+
+/* Create the worker's graph from every registered node and point each node's
+ * ctx at the worker. Returns 0 or -1 (rte_errno). */
+int graph_worker_create(struct dp_worker *w, int socket);
+
+/* Sum of a node's packet counter over every worker graph. */
+uint64_t graph_node_packets(const struct dp_shared *sh, const char *node_name);
+
+#endif

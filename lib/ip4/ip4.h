@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CAV_IP4_H
+#define CAV_IP4_H
+
+/*
+ * IPv4: the graph nodes ip4_input, ip4_local, ip4_forward, ip4_output and
+ * ip4_fragment, and what other modules need from them.
+ *
+ *   eth_input → ip4_input ─┬→ ip4_local ──→ <registered transport> | icmp_error
+ *                          ├→ ip4_forward ─→ neigh_output | ip4_fragment | icmp_error
+ *                          └→ icmp_error (no route)
+ *   <local sender> → ip4_output ─→ neigh_output | ip4_fragment | ip4_local (to ourselves)
+ *   ip4_fragment → neigh_output
+ *
+ * Data position: ip4_input, ip4_forward, ip4_output and ip4_fragment see the
+ * data at the IPv4 header. A transport node registered with
+ * ip4_local_register() receives the datagram (reassembled if it came in
+ * fragments: then a chain of mbufs, read headers with rte_pktmbuf_read) with
+ * the data at ITS header; the IPv4 header is just before it and m->l3_len is
+ * its length, so rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+ * -(int)m->l3_len) reads it and rte_pktmbuf_prepend(m, m->l3_len) gives it
+ * back (icmp_error wants the data at the IPv4 header).
+ *
+ * ip4_output takes a complete IPv4 header, checksum included, and pkt_meta
+ * flags PKT_META_F_LOCAL_OUT.
+ */
+
+#include <stdint.h>
+
+struct dp_worker;
+
+/*
+ * Register `node_name` as the transport for IP protocol `proto`
+ * (IPPROTO_UDP, ...). Call from an RTE_INIT constructor: ip4_local's setup
+ * hook adds the edges before the graphs are created. A protocol registered
+ * twice, or a node that does not exist at setup, is fatal (rte_panic / the
+ * setup hook fails).
+ */
+void ip4_local_register(uint8_t proto, const char *node_name);
+
+/*
+ * Reassembly. Each worker owns an rte_ip_frag_tbl (w->frag_tbl); these
+ * bounds are per worker:
+ *  - 256 datagrams in flight, each of at most RTE_LIBRTE_IP_FRAG_MAX_FRAG (8,
+ *    a DPDK build constant) fragments: at most 2048 mbufs pinned (4 MiB of
+ *    2 KiB buffers, the same as Linux's ipfrag_high_thresh) out of the
+ *    shared pool. LIMIT: 8 fragments of a 1500-byte MTU carry 11,840 bytes,
+ *    so a larger datagram cut for Ethernet (ping -s 20000) is discarded;
+ *    65,535 bytes arrive whole only in fragments of 8 KiB or more;
+ *  - the table has 2 × 64 buckets × 8 ways = 1024 slots for those 256, so a
+ *    hash collision rarely refuses a datagram;
+ *  - a datagram is abandoned 30 s after its first fragment (Linux's
+ *    ipfrag_time; RFC 1122 §3.3.2 leaves it to the implementation).
+ */
+#define IP4_REASM_MAX_DATAGRAMS 256
+#define IP4_REASM_BUCKETS 64
+#define IP4_REASM_BUCKET_ENTRIES 8
+#define IP4_REASM_TIMEOUT_S 30
+
+/*
+ * Create the worker's reassembly table on `socket` (main lcore, before the
+ * worker starts; needs w->sh->tsc_hz). Returns 0 or -1 (rte_errno set).
+ * Without it, ip4_local drops every fragment (drop_ip4_reasm_failed).
+ */
+int ip4_worker_init(struct dp_worker *w, int socket);
+
+/* Free the table and every fragment it still holds (after the worker
+ * stopped). */
+void ip4_worker_fini(struct dp_worker *w);
+
+#endif

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ip4_forward: a datagram routed through us (pkt_meta out_port and nexthop
+ * set by ip4_input). RFC 1812 §5.3.1: TTL expired → ICMP time exceeded;
+ * then the MTU of the out port (RFC 791 §2.3, RFC 1191 §4): fits → neigh_output,
+ * DF clear → ip4_fragment, DF set → ICMP fragmentation needed carrying the
+ * MTU. The TTL is decremented only on the way out, so an ICMP error quotes
+ * the header as it arrived (as Linux does).
+ */
+#include <netinet/ip_icmp.h>
+
+#include "graph.h"
+#include "ip4_check.h"
+
+enum {
+	IP4_FORWARD_NEXT_NEIGH,
+	IP4_FORWARD_NEXT_FRAGMENT,
+	IP4_FORWARD_NEXT_ICMP_ERROR,
+	IP4_FORWARD_NB_EDGES,
+};
+
+static inline rte_edge_t
+ip4_forward_one(const struct dp_shared *sh, struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *h = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	struct pkt_meta *meta = pkt_meta(m);
+	uint16_t mtu = sh->ports[meta->out_port].mtu;
+
+	switch (ip4_forward_check(h, rte_pktmbuf_pkt_len(m), mtu)) {
+	case IP4_FORWARD_OK:
+		ip4_ttl_decrement(h); /* RFC 1624 incremental checksum */
+		return IP4_FORWARD_NEXT_NEIGH;
+	case IP4_FORWARD_FRAGMENT:
+		ip4_ttl_decrement(h); /* before: every fragment inherits it */
+		return IP4_FORWARD_NEXT_FRAGMENT;
+	case IP4_FORWARD_TTL_EXPIRED:
+		meta->icmp_type = ICMP_TIME_EXCEEDED;
+		meta->icmp_code = ICMP_EXC_TTL;
+		return IP4_FORWARD_NEXT_ICMP_ERROR;
+	case IP4_FORWARD_TOO_BIG:
+	default:
+		/* RFC 1191 §4: code 4 with the next-hop MTU. */
+		meta->icmp_type = ICMP_DEST_UNREACH;
+		meta->icmp_code = ICMP_FRAG_NEEDED;
+		meta->icmp_mtu = mtu;
+		return IP4_FORWARD_NEXT_ICMP_ERROR;
+	}
+}
+
+static uint16_t
+ip4_forward_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+		    uint16_t nb_objs)
+{
+	const struct dp_shared *sh = dp_worker_of(node)->sh;
+	for (uint16_t i = 0; i < nb_objs; i++) {
+		struct rte_mbuf *m = objs[i];
+		graph_next(graph, node, ip4_forward_one(sh, m), m);
+	}
+	return nb_objs;
+}
+
+static struct rte_node_register ip4_forward_node = {
+	.name = "ip4_forward",
+	.process = ip4_forward_process,
+	.nb_edges = IP4_FORWARD_NB_EDGES,
+	.next_nodes =
+		{
+			[IP4_FORWARD_NEXT_NEIGH] = "neigh_output",
+			[IP4_FORWARD_NEXT_FRAGMENT] = "ip4_fragment",
+			[IP4_FORWARD_NEXT_ICMP_ERROR] = "icmp_error",
+		},
+};
+RTE_NODE_REGISTER(ip4_forward_node);
