@@ -35,6 +35,14 @@ daemon_port_totals(const struct daemon *d, unsigned int idx, struct port_totals 
 		t->tx_dropped += counter_read(&d->sh->workers[w]->port_stats[idx].tx_dropped);
 }
 
+#define FIELD(n) {#n, offsetof(struct port_totals, n)}
+const struct port_total_field port_total_fields[] = {
+	FIELD(rx_packets), FIELD(rx_bytes),   FIELD(rx_missed),  FIELD(rx_errors), FIELD(rx_nombuf),
+	FIELD(tx_packets), FIELD(tx_bytes),   FIELD(tx_errors),  FIELD(tx_dropped),
+};
+#undef FIELD
+const unsigned int port_total_n_fields = sizeof(port_total_fields) / sizeof(port_total_fields[0]);
+
 int
 daemon_port_by_name(const struct daemon *d, const char *name)
 {
@@ -81,15 +89,8 @@ port_json(const struct daemon *d, unsigned int i, struct jw *jw, bool with_stats
 	if (with_stats) {
 		struct port_totals t;
 		daemon_port_totals(d, i, &t);
-		jw_u64(jw, "rx_packets", t.rx_packets);
-		jw_u64(jw, "rx_bytes", t.rx_bytes);
-		jw_u64(jw, "rx_missed", t.rx_missed);
-		jw_u64(jw, "rx_errors", t.rx_errors);
-		jw_u64(jw, "rx_nombuf", t.rx_nombuf);
-		jw_u64(jw, "tx_packets", t.tx_packets);
-		jw_u64(jw, "tx_bytes", t.tx_bytes);
-		jw_u64(jw, "tx_errors", t.tx_errors);
-		jw_u64(jw, "tx_dropped", t.tx_dropped);
+		for (unsigned int f = 0; f < port_total_n_fields; f++)
+			jw_u64(jw, port_total_fields[f].name, port_total_get(&t, f));
 	}
 	jw_obj_end(jw);
 }

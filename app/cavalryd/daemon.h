@@ -3,6 +3,7 @@
 #define CAV_DAEMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_mempool.h>
@@ -49,6 +50,21 @@ struct port_totals {
 	uint64_t tx_dropped; /* the TX ring was full and the packet was dropped */
 };
 void daemon_port_totals(const struct daemon *d, unsigned int port_idx, struct port_totals *t);
+
+/* The fields of struct port_totals by name, for every output that lists
+ * them (cavctl JSON, telemetry): one table, so they cannot drift apart. */
+struct port_total_field {
+	const char *name;
+	size_t off;
+};
+extern const struct port_total_field port_total_fields[];
+extern const unsigned int port_total_n_fields;
+
+static inline uint64_t
+port_total_get(const struct port_totals *t, unsigned int field)
+{
+	return *(const uint64_t *)((const char *)t + port_total_fields[field].off);
+}
 
 /* Find a port by name; -1 if none. */
 int daemon_port_by_name(const struct daemon *d, const char *name);

@@ -42,15 +42,9 @@ tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_start_dict(d);
 		rte_tel_data_add_dict_string(d, "name", params);
 		rte_tel_data_add_dict_u64(d, "ethdev", tel_daemon->ports[i].port_id);
-		rte_tel_data_add_dict_u64(d, "rx_packets", t.rx_packets);
-		rte_tel_data_add_dict_u64(d, "rx_bytes", t.rx_bytes);
-		rte_tel_data_add_dict_u64(d, "rx_missed", t.rx_missed);
-		rte_tel_data_add_dict_u64(d, "rx_errors", t.rx_errors);
-		rte_tel_data_add_dict_u64(d, "rx_nombuf", t.rx_nombuf);
-		rte_tel_data_add_dict_u64(d, "tx_packets", t.tx_packets);
-		rte_tel_data_add_dict_u64(d, "tx_bytes", t.tx_bytes);
-		rte_tel_data_add_dict_u64(d, "tx_errors", t.tx_errors);
-		rte_tel_data_add_dict_u64(d, "tx_dropped", t.tx_dropped);
+		for (unsigned int f = 0; f < port_total_n_fields; f++)
+			rte_tel_data_add_dict_u64(d, port_total_fields[f].name,
+						  port_total_get(&t, f));
 		return 0;
 	}
 	return -1;
