@@ -28,7 +28,7 @@
 
 struct rte_ring;
 struct rte_rcu_qsbr;
-struct rte_ip_frag_tbl;
+struct ip4_reasm_tbl;
 struct rte_mempool;
 struct route_table;
 struct neigh_table;
@@ -120,7 +120,7 @@ struct dp_worker {
 	/* From the control plane to this worker: frames to transmit or
 	 * packets to resume (single producer: main lcore; single consumer). */
 	struct rte_ring *inject_ring;
-	struct rte_ip_frag_tbl *frag_tbl;
+	struct ip4_reasm_tbl *reasm; /* IPv4 reassembly (lib/ip4) */
 	struct icmp_ratelimit *icmp_rl;
 	uint64_t now; /* TSC at the start of this loop iteration */
 	uint64_t rx_in_loop; /* packets received this iteration (idle detection) */

@@ -39,28 +39,32 @@ struct dp_worker;
 void ip4_local_register(uint8_t proto, const char *node_name);
 
 /*
- * Reassembly. Each worker owns an rte_ip_frag_tbl (w->frag_tbl); these
+ * Reassembly (ip4_reasm.h). Each worker owns a table (ip4_worker_init); these
  * bounds are per worker:
- *  - 256 datagrams in flight, each of at most RTE_LIBRTE_IP_FRAG_MAX_FRAG (8,
- *    a DPDK build constant) fragments: at most 2048 mbufs pinned (4 MiB of
- *    2 KiB buffers, the same as Linux's ipfrag_high_thresh) out of the
- *    shared pool. LIMIT: 8 fragments of a 1500-byte MTU carry 11,840 bytes,
- *    so a larger datagram cut for Ethernet (ping -s 20000) is discarded;
- *    65,535 bytes arrive whole only in fragments of 8 KiB or more;
- *  - the table has 2 × 64 buckets × 8 ways = 1024 slots for those 256, so a
- *    hash collision rarely refuses a datagram;
+ *  - 256 datagrams in flight; when a fragment of a new one finds the table
+ *    full, the oldest is evicted (refusing the new one instead would let
+ *    256 stray fragments every 30 s stop all reassembly);
+ *  - 128 fragments per datagram: 65,535 bytes cut for 576 bytes (the
+ *    datagram every host accepts, RFC 791 §3.1) are 119 fragments, for a
+ *    1500-byte MTU 45. Every fragment but the last carries a multiple of 8
+ *    bytes, at least 8;
+ *  - 4 MiB of buffers pinned (Linux's ipfrag_high_thresh), counted as the
+ *    buf_len of every held segment, so a fragment of 8 bytes costs a whole
+ *    buffer: past it, the oldest datagrams are evicted. With 2 KiB buffers
+ *    that is ~1,900 mbufs of the shared pool per worker;
  *  - a datagram is abandoned 30 s after its first fragment (Linux's
  *    ipfrag_time; RFC 1122 §3.3.2 leaves it to the implementation).
  */
 #define IP4_REASM_MAX_DATAGRAMS 256
-#define IP4_REASM_BUCKETS 64
-#define IP4_REASM_BUCKET_ENTRIES 8
+#define IP4_REASM_MAX_FRAGS 128
+#define IP4_REASM_MAX_BYTES (4u << 20)
 #define IP4_REASM_TIMEOUT_S 30
 
 /*
  * Create the worker's reassembly table on `socket` (main lcore, before the
  * worker starts; needs w->sh->tsc_hz). Returns 0 or -1 (rte_errno set).
  * Without it, ip4_local drops every fragment (drop_ip4_reasm_failed).
+ * About 540 KiB of rte_malloc memory.
  */
 int ip4_worker_init(struct dp_worker *w, int socket);
 

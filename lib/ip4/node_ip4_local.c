@@ -1,23 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ip4_local: a datagram for this host. Fragments are reassembled first (the
- * worker's rte_ip_frag table, ip4_reasm.c); then the protocol picks the
- * transport node that registered for it (ip4_local_register), which gets
- * the data at its own header. An unknown protocol gets an ICMP protocol
- * unreachable (RFC 1122 §3.2.2.1), unless it was a broadcast (RFC 1122
- * §3.2.2: no ICMP error about a broadcast).
+ * worker's table, ip4_reasm.c); then the protocol picks the transport node
+ * that registered for it (ip4_local_register), which gets the data at its
+ * own header. An unknown protocol gets an ICMP protocol unreachable (RFC
+ * 1122 §3.2.2.1), unless it was a broadcast (RFC 1122 §3.2.2: no ICMP error
+ * about a broadcast).
  *
- * Fragments that rte_ip_frag discards land on a death row; this node sends
- * them to drop nodes instead of freeing them (rte_ip_frag_free_death_row),
- * so that they are counted like every other drop: drop_ip4_reasm_timeout
- * for the datagrams the sweep at the start of each burst abandons,
- * drop_ip4_reasm_failed for the rest (duplicate, overlapping or too many
- * fragments, table full, a stale datagram met before the sweep).
+ * Every fragment the reassembler gives up comes back through its sink and
+ * goes down the drop edge of its reason, so that it is counted like every
+ * other drop. Expired datagrams are swept at the start of each burst (and
+ * by ip4_reasm itself before it touches the table). drop_ip4_reasm_failed
+ * is left for a worker without a table (ip4_worker_init failed).
  */
 #include <netinet/ip_icmp.h>
 
 #include <rte_debug.h>
-#include <rte_ip_frag.h>
 
 #include "graph.h"
 #include "ip4.h"
@@ -32,6 +30,9 @@ enum {
 	IP4_LOCAL_DROP_REASM_TIMEOUT,
 	IP4_LOCAL_DROP_REASM_TOO_BIG,
 	IP4_LOCAL_DROP_REASM_BAD_FRAGMENT,
+	IP4_LOCAL_DROP_REASM_DUPLICATE,
+	IP4_LOCAL_DROP_REASM_TOO_MANY_FRAGS,
+	IP4_LOCAL_DROP_REASM_EVICTED,
 	IP4_LOCAL_NB_STATIC_EDGES, /* registered protocols get the edges after these */
 };
 
@@ -69,14 +70,38 @@ RTE_INIT(ip4_local_init)
 	graph_register_setup_hook(ip4_local_setup);
 }
 
-/* Hand the death row to a drop node: freed and counted there. */
-static void
-drain(struct rte_graph *graph, struct rte_node *node, struct rte_ip_frag_death_row *dr,
-      rte_edge_t edge)
+static struct ip4_reasm_tbl *
+reasm_tbl(const struct dp_worker *w)
 {
-	for (uint32_t i = 0; i < dr->cnt; i++)
-		graph_next(graph, node, edge, dr->row[i]);
-	dr->cnt = 0;
+	return w->reasm;
+}
+
+static void
+set_reasm_tbl(struct dp_worker *w, struct ip4_reasm_tbl *t)
+{
+	w->reasm = t;
+}
+
+static const rte_edge_t reasm_drop_edge[IP4_REASM_DROP_NB] = {
+	[IP4_REASM_DROP_BAD_FRAGMENT] = IP4_LOCAL_DROP_REASM_BAD_FRAGMENT,
+	[IP4_REASM_DROP_DUPLICATE] = IP4_LOCAL_DROP_REASM_DUPLICATE,
+	[IP4_REASM_DROP_TOO_BIG] = IP4_LOCAL_DROP_REASM_TOO_BIG,
+	[IP4_REASM_DROP_TOO_MANY_FRAGS] = IP4_LOCAL_DROP_REASM_TOO_MANY_FRAGS,
+	[IP4_REASM_DROP_EVICTED] = IP4_LOCAL_DROP_REASM_EVICTED,
+	[IP4_REASM_DROP_TIMEOUT] = IP4_LOCAL_DROP_REASM_TIMEOUT,
+};
+
+struct reasm_sink_ctx {
+	struct rte_graph *graph;
+	struct rte_node *node;
+};
+
+/* The reassembler's sink: freed and counted at the reason's drop node. */
+static void
+reasm_drop(void *ctx, struct rte_mbuf *m, enum ip4_reasm_drop why)
+{
+	struct reasm_sink_ctx *c = ctx;
+	graph_next(c->graph, c->node, reasm_drop_edge[why], m);
 }
 
 static rte_edge_t
@@ -101,16 +126,13 @@ static uint16_t
 ip4_local_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
 	struct dp_worker *w = dp_worker_of(node);
-	struct rte_ip_frag_tbl *tbl = w->frag_tbl;
-	/* 2.3 KiB on the stack: emptied before this call returns. */
-	struct rte_ip_frag_death_row dr;
-	dr.cnt = 0;
+	struct ip4_reasm_tbl *tbl = reasm_tbl(w);
+	struct reasm_sink_ctx ctx = {.graph = graph, .node = node};
+	const struct ip4_reasm_sink sink = {.drop = reasm_drop, .ctx = &ctx};
 
-	if (tbl != NULL) {
-		/* Abandon datagrams older than the timeout (RFC 791 §3.2). */
-		rte_ip_frag_table_del_expired_entries(tbl, &dr, w->now);
-		drain(graph, node, &dr, IP4_LOCAL_DROP_REASM_TIMEOUT);
-	}
+	/* Abandon datagrams older than the timeout (RFC 791 §3.2). */
+	if (tbl != NULL)
+		ip4_reasm_expire(tbl, w->now, &sink);
 
 	for (uint16_t i = 0; i < nb_objs; i++) {
 		struct rte_mbuf *m = objs[i];
@@ -120,24 +142,12 @@ ip4_local_process(struct rte_graph *graph, struct rte_node *node, void **objs, u
 				graph_next(graph, node, IP4_LOCAL_DROP_REASM_FAILED, m);
 				continue;
 			}
-			if (ip4_reasm_dr_full(&dr))
-				drain(graph, node, &dr, IP4_LOCAL_DROP_REASM_FAILED);
-			switch (ip4_reasm(tbl, &dr, &m, w->now)) {
-			case IP4_REASM_COMPLETE:
-				break;
-			case IP4_REASM_HELD:
+			/* Held, or dropped through the sink. */
+			if (ip4_reasm(tbl, &m, w->now, &sink) != IP4_REASM_COMPLETE)
 				continue;
-			case IP4_REASM_TOO_BIG:
-				graph_next(graph, node, IP4_LOCAL_DROP_REASM_TOO_BIG, m);
-				continue;
-			case IP4_REASM_BAD_FRAGMENT:
-				graph_next(graph, node, IP4_LOCAL_DROP_REASM_BAD_FRAGMENT, m);
-				continue;
-			}
 		}
 		graph_next(graph, node, dispatch(w->sh->routes, m), m);
 	}
-	drain(graph, node, &dr, IP4_LOCAL_DROP_REASM_FAILED);
 	return nb_objs;
 }
 
@@ -153,6 +163,9 @@ static struct rte_node_register ip4_local_node = {
 			[IP4_LOCAL_DROP_REASM_TIMEOUT] = "drop_ip4_reasm_timeout",
 			[IP4_LOCAL_DROP_REASM_TOO_BIG] = "drop_ip4_reasm_too_big",
 			[IP4_LOCAL_DROP_REASM_BAD_FRAGMENT] = "drop_ip4_reasm_bad_fragment",
+			[IP4_LOCAL_DROP_REASM_DUPLICATE] = "drop_ip4_reasm_duplicate",
+			[IP4_LOCAL_DROP_REASM_TOO_MANY_FRAGS] = "drop_ip4_reasm_too_many_frags",
+			[IP4_LOCAL_DROP_REASM_EVICTED] = "drop_ip4_reasm_evicted",
 		},
 };
 RTE_NODE_REGISTER(ip4_local_node);
@@ -162,18 +175,21 @@ GRAPH_DROP_NODE(ip4_reasm_failed);
 GRAPH_DROP_NODE(ip4_reasm_timeout);
 GRAPH_DROP_NODE(ip4_reasm_too_big);
 GRAPH_DROP_NODE(ip4_reasm_bad_fragment);
+GRAPH_DROP_NODE(ip4_reasm_duplicate);
+GRAPH_DROP_NODE(ip4_reasm_too_many_frags);
+GRAPH_DROP_NODE(ip4_reasm_evicted);
 
 int
 ip4_worker_init(struct dp_worker *w, int socket)
 {
-	w->frag_tbl = ip4_reasm_table_create(w->sh->tsc_hz, socket);
-	return w->frag_tbl == NULL ? -1 : 0;
+	struct ip4_reasm_tbl *t = ip4_reasm_table_create(w->sh->tsc_hz, socket);
+	set_reasm_tbl(w, t);
+	return t == NULL ? -1 : 0;
 }
 
 void
 ip4_worker_fini(struct dp_worker *w)
 {
-	if (w->frag_tbl != NULL)
-		rte_ip_frag_table_destroy(w->frag_tbl);
-	w->frag_tbl = NULL;
+	ip4_reasm_table_free(reasm_tbl(w));
+	set_reasm_tbl(w, NULL);
 }

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "pkt_env.h"
 
-#include <dirent.h>
-#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include <rte_eal.h>
 #include <rte_mempool.h>
 
+#include "../eal_fixture.h"
 #include "dp.h"
 #include "ip4_check.h"
 
@@ -24,18 +22,18 @@ int
 test_env_setup(void **state)
 {
 	(void)state;
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "cavt-unit-ip4-%d", (int)getpid());
-	char *argv[] = {"test", "--no-huge", "--no-pci", "-m", "256", "--file-prefix", prefix,
-			"--log-level=1", "-l", "0", NULL};
-	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
+	if (test_eal_init("ip4") < 0)
 		return -1;
 	pool = rte_pktmbuf_pool_create("test_pool", TEST_POOL_SIZE, 0, PKT_META_PRIV_SIZE,
 				       TEST_DATA_ROOM, SOCKET_ID_ANY);
 	/* Indirect mbufs carry no data: no room, no private area needed. */
 	indirect = rte_pktmbuf_pool_create("test_indirect", TEST_POOL_SIZE, 0, 0, 0,
 					   SOCKET_ID_ANY);
-	return pool != NULL && indirect != NULL ? 0 : -1;
+	if (pool != NULL && indirect != NULL)
+		return 0;
+	/* cmocka skips the group teardown when the setup fails. */
+	test_env_teardown(state);
+	return -1;
 }
 
 int
@@ -44,20 +42,8 @@ test_env_teardown(void **state)
 	(void)state;
 	rte_mempool_free(pool);
 	rte_mempool_free(indirect);
-	/* rte_eal_cleanup leaves the runtime directory: remove it (the
-	 * prefix is this process's alone). */
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	DIR *dp = opendir(dir);
-	if (dp != NULL) {
-		struct dirent *de;
-		while ((de = readdir(dp)) != NULL)
-			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-				unlinkat(dirfd(dp), de->d_name, 0);
-		closedir(dp);
-		rmdir(dir);
-	}
+	/* rte_eal_cleanup, then the runtime directory it leaves behind. */
+	test_eal_cleanup();
 	return 0;
 }
 
@@ -166,6 +152,16 @@ pkt_assert_pattern(const struct rte_mbuf *m, uint32_t off, uint32_t first, uint3
 			fail_msg("byte %u is %u, not %u", off + i, got, (uint8_t)(first + i));
 		}
 	free(buf);
+}
+
+void
+test_drop_count(void *ctx, struct rte_mbuf *m, enum ip4_reasm_drop why)
+{
+	struct test_drops *d = ctx;
+	assert_true((unsigned int)why < IP4_REASM_DROP_NB);
+	d->n[why]++;
+	d->total++;
+	rte_pktmbuf_free(m);
 }
 
 struct rte_ipv4_hdr *

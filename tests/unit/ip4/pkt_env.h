@@ -3,8 +3,9 @@
 #define CAV_TEST_IP4_PKT_ENV_H
 
 /*
- * What the IPv4/ICMP tests share: one EAL per process (no hugepages, no
- * PCI, a file prefix of its own), a pool of mbufs with the pkt_meta private
+ * What the IPv4/ICMP tests share: one EAL per process (eal_fixture.h: no
+ * hugepages, no PCI, a file prefix of its own, its runtime directory
+ * removed at the end), a pool of mbufs with the pkt_meta private
  * area and an indirect pool for fragmentation, packet builders, and the
  * leak check every test's teardown runs.
  */
@@ -16,8 +17,11 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
-/* Room for an 8,192-byte fragment: rte_ip_frag takes at most 8 fragments
- * per datagram, so a 65,535-byte one needs fragments that large. */
+#include "ip4_reasm.h"
+
+/* Room for a 9,000-byte jumbo frame (and an 8,192-byte fragment). Each
+ * buffer is TEST_DATA_ROOM bytes: what a held fragment costs against
+ * IP4_REASM_MAX_BYTES. */
 #define TEST_DATA_ROOM (RTE_PKTMBUF_HEADROOM + 9216)
 #define TEST_POOL_SIZE 2047
 
@@ -58,6 +62,14 @@ void pkt_copy(const struct rte_mbuf *m, void *out);
 /* Bytes [off, off+len) of the packet are the pattern byte i =
  * (uint8_t)(first + i), as pkt_build's payload_off makes them. */
 void pkt_assert_pattern(const struct rte_mbuf *m, uint32_t off, uint32_t first, uint32_t len);
+
+/* A reassembly sink (ip4_reasm_sink) that frees each mbuf it gets and
+ * counts it by reason in `ctx`, a struct test_drops. */
+struct test_drops {
+	unsigned int n[IP4_REASM_DROP_NB];
+	unsigned int total;
+};
+void test_drop_count(void *ctx, struct rte_mbuf *m, enum ip4_reasm_drop why);
 
 /* The IPv4 header at the data, and a check of its checksum. */
 struct rte_ipv4_hdr *pkt_ip4(struct rte_mbuf *m);

@@ -12,8 +12,6 @@
 
 #include <cmocka.h>
 
-#include <rte_ip_frag.h>
-
 #include "dp.h"
 #include "ip4_check.h"
 #include "ip4_frag.h"
@@ -37,16 +35,18 @@ fragment(struct rte_mbuf *m, uint16_t mtu, uint16_t n_out)
 static struct rte_mbuf *
 reassemble(const int *order, int n)
 {
-	struct rte_ip_frag_tbl *tbl = ip4_reasm_table_create(1000, SOCKET_ID_ANY);
-	struct rte_ip_frag_death_row dr = {.cnt = 0};
+	struct ip4_reasm_tbl *tbl = ip4_reasm_table_create(1000, SOCKET_ID_ANY);
+	assert_non_null(tbl);
+	struct test_drops drops = {0};
+	const struct ip4_reasm_sink sink = {.drop = test_drop_count, .ctx = &drops};
 	struct rte_mbuf *m = NULL;
 	for (int i = 0; i < n; i++) {
 		m = frags[order[i]];
-		assert_int_equal(ip4_reasm(tbl, &dr, &m, 0),
+		assert_int_equal(ip4_reasm(tbl, &m, 0, &sink),
 				 i + 1 < n ? IP4_REASM_HELD : IP4_REASM_COMPLETE);
 	}
-	assert_int_equal(dr.cnt, 0);
-	rte_ip_frag_table_destroy(tbl);
+	assert_int_equal(drops.total, 0);
+	ip4_reasm_table_free(tbl);
 	return m;
 }
 

@@ -10,11 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include <rte_icmp.h>
-#include <rte_ip_frag.h>
 
 #include "graph_env.h"
 #include "ip4.h"
@@ -22,7 +22,32 @@
 #include "ip4_frag.h"
 #include "ip4_reasm.h"
 
+#define MF RTE_IPV4_HDR_MF_FLAG
+
 /* ---- local delivery ---- */
+
+/* Reassemble what reached neigh_output (in that order), which must make
+ * one datagram, and take it out of ge.out. */
+static struct rte_mbuf *
+reassemble_out(void)
+{
+	struct ip4_reasm_tbl *tbl = ip4_reasm_table_create(HZ, SOCKET_ID_ANY);
+	assert_non_null(tbl);
+	struct test_drops drops = {0};
+	const struct ip4_reasm_sink sink = {.drop = test_drop_count, .ctx = &drops};
+	struct rte_mbuf *m = NULL;
+	for (unsigned int i = 0; i < ge.n_out; i++) {
+		assert_true(rte_pktmbuf_pkt_len(ge.out[i]) <= 1500);
+		assert_int_equal(pkt_meta(ge.out[i])->nexthop, PEER);
+		m = ge.out[i];
+		enum ip4_reasm_verdict v = ip4_reasm(tbl, &m, 0, &sink);
+		assert_int_equal(v, i + 1 < ge.n_out ? IP4_REASM_HELD : IP4_REASM_COMPLETE);
+	}
+	ge.n_out = 0;
+	assert_int_equal(drops.total, 0);
+	ip4_reasm_table_free(tbl);
+	return m;
+}
 
 static void
 test_ping_is_answered(void **state)
@@ -52,24 +77,83 @@ test_large_ping_is_reassembled_then_fragmented(void **state)
 	ge_run();
 	/* The 4,000-byte reply leaves in three fragments of port 0's MTU. */
 	assert_int_equal(ge.n_out, 3);
-	struct rte_ip_frag_tbl *tbl = ip4_reasm_table_create(HZ, SOCKET_ID_ANY);
-	struct rte_ip_frag_death_row dr = {.cnt = 0};
-	struct rte_mbuf *m = NULL;
-	for (unsigned int i = 0; i < ge.n_out; i++) {
-		assert_true(rte_pktmbuf_pkt_len(ge.out[i]) <= 1500);
-		assert_int_equal(pkt_meta(ge.out[i])->nexthop, PEER);
-		m = ge.out[i];
-		enum ip4_reasm_verdict v = ip4_reasm(tbl, &dr, &m, 0);
-		assert_int_equal(v, i + 1 < ge.n_out ? IP4_REASM_HELD : IP4_REASM_COMPLETE);
-	}
-	ge.n_out = 0;
-	assert_int_equal(dr.cnt, 0);
-	rte_ip_frag_table_destroy(tbl);
+	struct rte_mbuf *m = reassemble_out();
 	assert_int_equal(rte_pktmbuf_pkt_len(m), 4000);
 	const uint8_t *ic = ge_assert_icmp(m, US0, PEER, RTE_IP_ICMP_ECHO_REPLY, 0);
 	for (uint32_t i = 8; i < 3980; i++)
 		assert_int_equal(ic[i], (uint8_t)i);
 	rte_pktmbuf_free(m);
+}
+
+static void
+test_65000_byte_ping_is_answered(void **state)
+{
+	(void)state;
+	/* ping -s 65000 from Linux: 65,008 bytes of ICMP, 43 fragments of
+	 * 1,480 bytes of payload and one of 1,368. */
+	uint32_t len = 8 + 65000;
+	uint8_t *icmp = calloc(1, len);
+	assert_non_null(icmp);
+	icmp[0] = RTE_IP_ICMP_ECHO_REQUEST;
+	for (uint32_t i = 8; i < len; i++)
+		icmp[i] = (uint8_t)i;
+	uint16_t ck = (uint16_t)~rte_raw_cksum(icmp, len);
+	memcpy(icmp + 2, &ck, 2);
+	struct pkt_spec s = {.src = PEER, .dst = US0, .proto = IPPROTO_ICMP, .id = 9,
+			     .payload = icmp, .payload_len = len};
+	struct rte_mbuf *big = pkt_build(&s, 8192);
+	free(icmp);
+	struct rte_mbuf *frags[GE_MAX_PKTS];
+	int n = ip4_fragment(big, 1500, test_pool(), test_indirect_pool(), frags, GE_MAX_PKTS);
+	rte_pktmbuf_free(big);
+	assert_int_equal(n, 44);
+	for (int i = n - 1; i >= 0; i--) /* backwards, for good measure */
+		ge_inject(TO_IP4_INPUT, frags[i]);
+	ge_run();
+	assert_int_equal(ge.n_out, 44);
+	struct rte_mbuf *m = reassemble_out();
+	assert_int_equal(rte_pktmbuf_pkt_len(m), 20 + len);
+	const uint8_t *ic = ge_assert_icmp(m, US0, PEER, RTE_IP_ICMP_ECHO_REPLY, 0);
+	for (uint32_t i = 8; i < len; i++)
+		assert_int_equal(ic[i], (uint8_t)i);
+	rte_pktmbuf_free(m);
+}
+
+static void
+test_reassembly_drops_are_counted_by_reason(void **state)
+{
+	(void)state;
+	static const char *const reasons[] = {
+		"drop_ip4_reasm_duplicate", "drop_ip4_reasm_bad_fragment",
+		"drop_ip4_reasm_too_big", "drop_ip4_reasm_too_many_frags",
+		"drop_ip4_reasm_evicted"};
+	uint64_t before[RTE_DIM(reasons)];
+	for (unsigned int i = 0; i < RTE_DIM(reasons); i++)
+		before[i] = ge_count(reasons[i]);
+	struct pkt_spec s = {.src = PEER, .dst = US0, .id = 11, .frag = MF, .payload_len = 800};
+	ge_inject(TO_IP4_INPUT, ge_rx(&s));
+	ge_inject(TO_IP4_INPUT, ge_rx(&s)); /* duplicate */
+	s.id = 12;
+	ge_inject(TO_IP4_INPUT, ge_rx(&s));
+	s.frag = MF | 1; /* [8, 808): overlaps [0, 800) */
+	ge_inject(TO_IP4_INPUT, ge_rx(&s));
+	s.id = 13;
+	s.frag = 8190; /* ends past 65,535 bytes */
+	ge_inject(TO_IP4_INPUT, ge_rx(&s));
+	ge_run();
+	static const uint64_t want[] = {1, 2, 1, 0, 0};
+	for (unsigned int i = 0; i < RTE_DIM(reasons); i++)
+		assert_int_equal(ge_count(reasons[i]) - before[i], want[i]);
+	/* The first datagram is still held: its last fragment completes
+	 * it, and the UDP stub gets it. */
+	s.id = 11;
+	s.frag = 100;
+	s.payload_len = 8;
+	s.payload_off = 800;
+	ge_inject(TO_IP4_INPUT, ge_rx(&s));
+	ge_run();
+	assert_int_equal(ge.n_udp, 1);
+	assert_int_equal(rte_pktmbuf_pkt_len(ge.udp_in[0]), 808);
 }
 
 static void
@@ -154,6 +238,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_ping_is_answered),
 		T(test_large_ping_is_reassembled_then_fragmented),
+		T(test_65000_byte_ping_is_answered),
+		T(test_reassembly_drops_are_counted_by_reason),
 		T(test_transport_gets_its_own_header),
 		T(test_unknown_protocol_gets_protocol_unreachable),
 		T(test_broadcast_ping_is_ignored),
