@@ -208,6 +208,20 @@ setup(struct daemon *d, char *err, size_t errlen)
 	if (setup_l3(d, err, errlen) < 0)
 		return -1;
 
+	/* Static neighbours before any worker runs: a packet to them must
+	 * never be punted for resolution (and hit the control ring). */
+	for (unsigned int i = 0; i < d->n_ports; i++)
+		for (unsigned int k = 0; k < cfg->ports[i].n_neighs; k++) {
+			const struct cav_neigh_conf *nc = &cfg->ports[i].neighs[k];
+			struct rte_ether_addr mac;
+			memcpy(mac.addr_bytes, nc->mac, sizeof(nc->mac));
+			int rc = arp_ctl_add_static(&d->arp, (uint16_t)i, nc->addr, &mac);
+			if (rc != 0) {
+				snprintf(err, errlen, "%.512s:%u: neighbor: %s", cfg->path, nc->line,
+					 strerror(rc));
+				return -1;
+			}
+		}
 	if (graph_run_setup_hooks() < 0) {
 		snprintf(err, errlen, "graph setup failed: %s", rte_strerror(rte_errno));
 		return -1;
@@ -249,18 +263,6 @@ setup(struct daemon *d, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	for (unsigned int i = 0; i < d->n_ports; i++)
-		for (unsigned int k = 0; k < cfg->ports[i].n_neighs; k++) {
-			const struct cav_neigh_conf *nc = &cfg->ports[i].neighs[k];
-			struct rte_ether_addr mac;
-			memcpy(mac.addr_bytes, nc->mac, sizeof(nc->mac));
-			int rc = arp_ctl_add_static(&d->arp, (uint16_t)i, nc->addr, &mac);
-			if (rc != 0) {
-				snprintf(err, errlen, "%.512s:%u: neighbor: %s", cfg->path, nc->line,
-					 strerror(rc));
-				return -1;
-			}
-		}
 	/* Announce our addresses (RFC 5227 §3). */
 	for (unsigned int i = 0; i < d->n_ports; i++)
 		for (unsigned int a = 0; a < cfg->ports[i].n_addrs; a++)
