@@ -5,6 +5,8 @@
  * MAC; otherwise the packet goes to the control plane, which holds it while
  * it resolves (or answers with ICMP host unreachable when that fails).
  */
+#include <stdbool.h>
+
 #include <rte_ether.h>
 
 #include "graph.h"
@@ -23,12 +25,22 @@ neigh_output_process(struct rte_graph *graph, struct rte_node *node, void **objs
 {
 	struct dp_worker *w = dp_worker_of(node);
 	struct neigh_table *t = w->sh->neigh;
+	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
+	/* A burst mostly goes to one next hop: look each one up once. */
+	uint16_t last_port = UINT16_MAX;
+	uint32_t last_hop = 0;
+	bool last_found = false;
+	struct rte_ether_addr dst;
 	for (uint16_t i = 0; i < nb_objs; i++) {
 		struct rte_mbuf *m = objs[i];
 		struct pkt_meta *pm = pkt_meta(m);
-		struct rte_ether_addr dst;
 		rte_edge_t e;
-		if (!neigh_lookup(t, pm->out_port, pm->nexthop, &dst)) {
+		if (pm->out_port != last_port || pm->nexthop != last_hop) {
+			last_port = pm->out_port;
+			last_hop = pm->nexthop;
+			last_found = neigh_lookup(t, last_port, last_hop, &dst);
+		}
+		if (!last_found) {
 			e = NEIGH_TO_CONTROL;
 		} else {
 			struct rte_ether_hdr *eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(
@@ -43,8 +55,9 @@ neigh_output_process(struct rte_graph *graph, struct rte_node *node, void **objs
 				e = NEIGH_TO_TX;
 			}
 		}
-		graph_next(graph, node, e, m);
+		edges[i] = e;
 	}
+	graph_next_burst(graph, node, objs, edges, nb_objs);
 	return nb_objs;
 }
 

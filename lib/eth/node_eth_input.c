@@ -85,10 +85,10 @@ static uint16_t
 eth_input_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
 	const struct dp_worker *w = dp_worker_of(node);
-	for (uint16_t i = 0; i < nb_objs; i++) {
-		struct rte_mbuf *m = objs[i];
-		graph_next(graph, node, classify(w, m), m);
-	}
+	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
+	for (uint16_t i = 0; i < nb_objs; i++)
+		edges[i] = classify(w, objs[i]);
+	graph_next_burst(graph, node, objs, edges, nb_objs);
 	return nb_objs;
 }
 

@@ -30,6 +30,34 @@ graph_next(struct rte_graph *graph, struct rte_node *node, rte_edge_t edge, stru
 	rte_node_enqueue_x1(graph, node, edge, m);
 }
 
+/*
+ * Send a node's whole stream on, packet i down edges[i]. When every packet
+ * takes the same edge (the common case) the stream moves to the next node
+ * at once (rte_node_next_stream_move: a pointer swap when the next stream is
+ * empty) instead of packet by packet. Only for a node working on its own
+ * stream (objs == node->objs); traced packets are recorded either way.
+ */
+static inline void
+graph_next_burst(struct rte_graph *graph, struct rte_node *node, void **objs,
+		 const rte_edge_t *edges, uint16_t n)
+{
+	if (unlikely(n == 0))
+		return;
+	const rte_edge_t e0 = edges[0];
+	rte_edge_t diff = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		diff |= edges[i] ^ e0;
+		if (unlikely(pkt_meta(objs[i])->trace_id != 0))
+			trace_record(dp_worker_of(node), node, objs[i], edges[i]);
+	}
+	if (likely(diff == 0)) {
+		rte_node_next_stream_move(graph, node, e0);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++)
+		rte_node_enqueue_x1(graph, node, edges[i], objs[i]);
+}
+
 /* Mark a packet for tracing if a trace is armed (called by source nodes). */
 static inline void
 graph_trace_maybe_start(struct dp_worker *w, struct rte_mbuf *m)

@@ -25,22 +25,26 @@ port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 	const struct dp_shared *sh = w->sh;
 	uint16_t total = 0;
 	for (unsigned int p = 0; p < sh->n_ports; p++) {
-		struct rte_mbuf *pkts[RX_BURST];
+		/* Receive straight into eth_input's stream: no copy of the
+		 * pointers, as DPDK's own ethdev_rx node does. */
+		struct rte_mbuf **pkts =
+			(struct rte_mbuf **)rte_node_next_stream_get(graph, node, RX_TO_ETH, RX_BURST);
 		uint16_t n = rte_eth_rx_burst(sh->ports[p].ethdev, w->queue, pkts, RX_BURST);
 		if (n == 0)
 			continue;
+		const bool tracing = __atomic_load_n(&sh->trace_budget, __ATOMIC_RELAXED) > 0;
 		uint64_t bytes = 0;
 		for (uint16_t i = 0; i < n; i++) {
 			struct rte_mbuf *m = pkts[i];
-			struct pkt_meta *pm = pkt_meta(m);
-			pm->in_port = (uint16_t)p;
-			pm->out_port = 0;
-			pm->nexthop = 0;
-			pm->flags = 0;
+			*pkt_meta(m) = (struct pkt_meta){.in_port = (uint16_t)p};
 			bytes += rte_pktmbuf_pkt_len(m);
-			graph_trace_maybe_start(w, m);
-			graph_next(graph, node, RX_TO_ETH, m);
+			if (unlikely(tracing)) {
+				graph_trace_maybe_start(w, m);
+				if (pkt_meta(m)->trace_id != 0)
+					trace_record(w, node, m, RX_TO_ETH);
+			}
 		}
+		rte_node_next_stream_put(graph, node, RX_TO_ETH, n);
 		counter_add(&w->port_stats[p].rx_packets, n);
 		counter_add(&w->port_stats[p].rx_bytes, bytes);
 		total += n;
