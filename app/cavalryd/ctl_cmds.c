@@ -369,5 +369,13 @@ const struct ctl_cmd daemon_cmds[] = {
 	 cmd_graph},
 	{"trace", "trace N | trace show        trace the next N packets through every stage",
 	 cmd_trace},
+	{"qdisc", "qdisc show [-s] [dev PORT] | qdisc set dev PORT fq_codel|bands|fifo|shaper ...   TX qdiscs, as tc",
+	 cmd_qdisc},
+	{"ss", "ss [-s]                     sockets of libcavsock clients, like ss -uanp (-s: summary)",
+	 cmd_ss},
+	{"rule", "rule show | load FILE | add [-t nat] -A CHAIN SPEC | del [-t nat] -D CHAIN N|SPEC | flush   netfilter rules, as iptables",
+	 cmd_rule},
+	{"conntrack", "conntrack show [-n MAX] | flush | stats   tracked connections (and NAT)",
+	 cmd_conntrack},
 };
 const unsigned int daemon_n_cmds = sizeof(daemon_cmds) / sizeof(daemon_cmds[0]);

@@ -85,5 +85,14 @@ int cmd_route(void *ctx, int argc, char **argv, struct ctl_reply *r);
 int cmd_neigh(void *ctx, int argc, char **argv, struct ctl_reply *r);
 int cmd_graph(void *ctx, int argc, char **argv, struct ctl_reply *r);
 int cmd_trace(void *ctx, int argc, char **argv, struct ctl_reply *r);
+/* TX qdiscs (ctl_qdisc.c). */
+int cmd_qdisc(void *ctx, int argc, char **argv, struct ctl_reply *r);
+
+/* Sockets of libcavsock clients (ctl_ss.c). */
+int cmd_ss(void *ctx, int argc, char **argv, struct ctl_reply *r);
+
+/* Netfilter rules and conntrack (ctl_filter.c). */
+int cmd_rule(void *ctx, int argc, char **argv, struct ctl_reply *r);
+int cmd_conntrack(void *ctx, int argc, char **argv, struct ctl_reply *r);
 
 #endif

@@ -32,7 +32,11 @@
 #include "log.h"
 #include "graph.h"
 #include "neigh.h"
+#include "nf.h"
+#include "rules.h"
 #include "route.h"
+#include "session.h"
+#include "txq.h"
 
 #define EXIT_CONFIG 2
 
@@ -226,6 +230,14 @@ setup(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "graph setup failed: %s", rte_strerror(rte_errno));
 		return -1;
 	}
+	/* Netfilter hooks: conntrack, NAT and the rule file of [filter]
+	 * (lib/filter), before the workers that use them. */
+	const char *port_names[CAV_MAX_PORTS];
+	for (unsigned int i = 0; i < d->n_ports; i++)
+		port_names[i] = d->sh->ports[i].name;
+	if (nf_create(d->sh, cfg->n_workers, &cfg->filter, port_names, d->n_ports, err, errlen) < 0)
+		return -1;
+
 	unsigned int lcore, w = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore)
 	{
@@ -238,6 +250,30 @@ setup(struct daemon *d, char *err, size_t errlen)
 		w++;
 		d->sh->n_workers = w;
 	}
+	/* Every port's TX qdisc ([qdisc PORT], else fq_codel with the RFC
+	 * defaults); each worker takes its instance in its first iteration. */
+	for (unsigned int i = 0; i < d->n_ports; i++)
+		if (dp_qdisc_publish(d->sh, i, &cfg->ports[i].qdisc, err, errlen) != 0) {
+			char why[256];
+			snprintf(why, sizeof(why), "%.200s", err);
+			snprintf(err, errlen, "%.512s:%u: qdisc of port %s: %s", cfg->path,
+				 cfg->ports[i].qdisc_line ? cfg->ports[i].qdisc_line
+							  : cfg->ports[i].line,
+				 cfg->ports[i].name, why);
+			return -1;
+		}
+
+	/* libcavsock clients: after the workers (each gets a handoff ring),
+	 * before they run. */
+	struct sess_conf sc = {
+		.path = cfg->app_socket,
+		.mode = cfg->app_mode,
+		.gid = cfg->app_gid,
+		.segment_size = (uint64_t)cfg->app_segment_mb << 20,
+		.busy_poll = cfg->app_busy_poll,
+	};
+	if (sess_create(d->sh, &sc, err, errlen) == NULL)
+		return -1;
 
 	struct ctl_server_conf cc = {
 		.path = cfg->control_socket,
@@ -281,6 +317,8 @@ run(struct daemon *d, int sfd)
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	ev.data.fd = d->sh->control_efd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = sess_fd(d->sh->sess);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	CAV_LOG(NOTICE, "ready: %u port(s), %u worker(s), control socket %s", d->n_ports,
 		d->sh->n_workers, d->cfg.control_socket);
@@ -300,6 +338,8 @@ run(struct daemon *d, int sfd)
 				}
 			} else if (fd == d->sh->control_efd) {
 				control_drain(d);
+			} else if (fd == sess_fd(d->sh->sess)) {
+				sess_poll(d->sh->sess);
 			} else {
 				ctl_server_poll(d->ctl);
 			}
@@ -307,6 +347,7 @@ run(struct daemon *d, int sfd)
 		uint64_t now = rte_get_tsc_cycles();
 		if (now >= next_timer) {
 			control_timer(d);
+			sess_tick(d->sh->sess);
 			next_timer = now + tick;
 		}
 	}
@@ -340,6 +381,9 @@ teardown(struct daemon *d)
 		__atomic_store_n(&sh->quit, true, __ATOMIC_RELEASE);
 	}
 	rte_eal_mp_wait_lcore();
+	/* Clients see their connection close; their blocked calls return. */
+	if (sh != NULL)
+		sess_destroy(sh->sess);
 	ctl_server_destroy(d->ctl);
 	d->ctl = NULL;
 	if (sh == NULL)
@@ -355,6 +399,8 @@ teardown(struct daemon *d)
 	neigh_table_free(sh->neigh);
 	for (unsigned int w = 0; w < sh->n_workers; w++)
 		worker_destroy(sh->workers[w]);
+	nf_destroy(sh); /* after the workers: frees what their handoff rings hold */
+	dp_qdisc_unpublish_all(sh); /* instances no worker took (hold no packets) */
 	for (unsigned int i = 0; i < d->n_ports; i++)
 		port_close(&d->ports[i]);
 	route_table_free(sh->routes);
@@ -410,6 +456,19 @@ main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	if (check) {
+		/* The rule file too: FILE:LINE: reason, like the config. */
+		if (d.cfg.filter.rules[0] != '\0') {
+			const char *names[CAV_MAX_PORTS];
+			for (unsigned int i = 0; i < d.cfg.n_ports; i++)
+				names[i] = d.cfg.ports[i].name;
+			struct nf_rules *r = nf_rules_load(d.cfg.filter.rules, names, d.cfg.n_ports,
+							   err, sizeof(err));
+			if (r == NULL) {
+				fprintf(stderr, "%s\n", err);
+				return EXIT_CONFIG;
+			}
+			nf_rules_free(r);
+		}
 		printf("%s: OK (%u port(s), %u worker(s))\n", path, d.cfg.n_ports, d.cfg.n_workers);
 		return 0;
 	}

@@ -14,6 +14,9 @@
 #include "icmp.h"
 #include "ip4.h"
 #include "log.h"
+#include "nf.h"
+#include "session.h"
+#include "txq.h"
 
 /* Consecutive empty loops before an idle worker sleeps (idle_sleep_us > 0). */
 #define IDLE_LOOPS_BEFORE_SLEEP 256
@@ -33,7 +36,9 @@ worker_create(struct daemon *d, unsigned int id, unsigned int lcore)
 	snprintf(name, sizeof(name), "cav_inject%u", id);
 	w->inject_ring = rte_ring_create(name, 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->inject_ring == NULL || ip4_worker_init(w, socket) != 0 ||
-	    icmp_worker_init(w, socket) != 0 ||
+	    nf_worker_init(w, socket) != 0 ||
+	    icmp_worker_init(w, socket) != 0 || sess_worker_init(w, socket) != 0 ||
+	    dp_qdisc_worker_init(w, socket) != 0 ||
 	    graph_worker_create(w, socket) != 0) {
 		worker_destroy(w);
 		return NULL;
@@ -54,8 +59,11 @@ worker_destroy(struct dp_worker *w)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w->inject_ring);
 	}
+	dp_qdisc_worker_fini(w); /* frees what the qdiscs still hold */
 	ip4_worker_fini(w);
+	nf_worker_fini(w);
 	icmp_worker_fini(w);
+	sess_worker_fini(w);
 	rte_free(w);
 }
 
@@ -75,11 +83,18 @@ worker_main(void *arg)
 	/* Pairs with the release store of `quit` in main(). */
 	while (!__atomic_load_n(&sh->quit, __ATOMIC_ACQUIRE)) {
 		w->now = rte_rdtsc();
+		w->now_ns = dp_tsc_to_ns(w->now, sh->tsc_hz);
 		w->rx_in_loop = 0;
+		/* A qdisc published by `cavctl qdisc set` is taken here, between walks. */
+		dp_qdisc_sync(w, w->now_ns);
+		/* The rule set for this walk; conntrack expiry (lib/filter). */
+		nf_worker_tick(w);
 		rte_graph_walk(w->graph);
+		/* Backlogs (NIC ring was full, or the shaper) go on without new packets. */
+		uint32_t sent = dp_qdisc_service(w, w->now_ns);
 		rte_rcu_qsbr_quiescent(rcu, w->id);
 		counter_add(&w->loops, 1);
-		if (w->rx_in_loop != 0) {
+		if (w->rx_in_loop != 0 || sent != 0) {
 			counter_add(&w->busy_loops, 1);
 			idle = 0;
 		} else if (idle_us != 0 && ++idle >= IDLE_LOOPS_BEFORE_SLEEP) {

@@ -8,6 +8,7 @@
 
 #include "ini.h"
 #include "parse.h"
+#include "qdisc.h"
 
 struct ctx {
 	const struct ini_file *f;
@@ -55,6 +56,14 @@ cav_config_defaults(struct cav_config *cfg)
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "/run/cavalry/cavalryd.sock");
 	cfg->control_mode = 0660;
 	cfg->control_gid = -1;
+	cfg->app_socket[0] = '\0'; /* beside control_socket (cav_config_load) */
+	cfg->app_mode = 0660;
+	cfg->app_gid = -1;
+	cfg->app_segment_mb = 16;
+	cfg->app_busy_poll = false;
+	cfg->filter.ct_max = 65536;
+	cfg->filter.ct_mode = CAV_CT_AUTO;
+	cfg->filter.tcp_loose = true;
 }
 
 bool
@@ -197,6 +206,31 @@ parse_daemon(struct ctx *c, const struct ini_section *s)
 					     e->value);
 				cfg->control_gid = g->gr_gid;
 			}
+		} else if (strcmp(e->key, "app_socket") == 0) {
+			if (get_str(c, e, cfg->app_socket, sizeof(cfg->app_socket)) < 0)
+				return -1;
+			if (cfg->app_socket[0] != '/')
+				FAIL(c, e->line, "app_socket: must be an absolute path");
+		} else if (strcmp(e->key, "app_mode") == 0) {
+			if (parse_mode(e->value, &cfg->app_mode) < 0)
+				FAIL(c, e->line, "app_mode: '%s' is not an octal mode such as 0660",
+				     e->value);
+		} else if (strcmp(e->key, "app_group") == 0) {
+			uint64_t gid;
+			if (parse_u64(e->value, 0, UINT32_MAX - 1, &gid) == 0) {
+				cfg->app_gid = (int64_t)gid;
+			} else {
+				struct group *g = getgrnam(e->value);
+				if (g == NULL)
+					FAIL(c, e->line, "app_group: no group named '%s'", e->value);
+				cfg->app_gid = g->gr_gid;
+			}
+		} else if (strcmp(e->key, "app_segment_mb") == 0) {
+			if (get_u32(c, e, 1, 1024, &cfg->app_segment_mb) < 0)
+				return -1;
+		} else if (strcmp(e->key, "app_busy_poll") == 0) {
+			if (parse_bool(e->value, &cfg->app_busy_poll) < 0)
+				FAIL(c, e->line, "app_busy_poll: '%s' is not yes or no", e->value);
 		} else {
 			FAIL(c, e->line, "unknown key '%s' in [daemon]", e->key);
 		}
@@ -227,6 +261,7 @@ parse_port(struct ctx *c, const struct ini_section *s)
 	p->rx_desc = 1024;
 	p->tx_desc = 1024;
 	p->line = s->line;
+	qdisc_conf_default(&p->qdisc);
 
 	for (unsigned int i = 0; i < s->n_entries; i++) {
 		const struct ini_entry *e = &s->entries[i];
@@ -347,11 +382,212 @@ parse_routes(struct ctx *c, const struct ini_section *s)
 	return 0;
 }
 
+/*
+ * [filter]: the netfilter hooks (docs/rules.md). A relative rule file is
+ * relative to the config file's directory.
+ */
+static int
+parse_filter(struct ctx *c, const struct ini_section *s)
+{
+	struct cav_filter_conf *fc = &c->cfg->filter;
+	for (unsigned int i = 0; i < s->n_entries; i++) {
+		const struct ini_entry *e = &s->entries[i];
+		if (check_dup(c, s, i) < 0)
+			return -1;
+		if (strcmp(e->key, "rules") == 0) {
+			const char *slash = strrchr(c->cfg->path, '/');
+			int dl = e->value[0] == '/' || slash == NULL ? 0
+								     : (int)(slash - c->cfg->path) + 1;
+			if (e->value[0] == '\0')
+				FAIL(c, e->line, "rules: empty value");
+			if ((size_t)dl + strlen(e->value) >= sizeof(fc->rules))
+				FAIL(c, e->line, "rules: path too long");
+			snprintf(fc->rules, sizeof(fc->rules), "%.*s%s", dl, c->cfg->path, e->value);
+			fc->rules_line = e->line;
+		} else if (strcmp(e->key, "conntrack") == 0) {
+			if (strcmp(e->value, "auto") == 0)
+				fc->ct_mode = CAV_CT_AUTO;
+			else if (strcmp(e->value, "on") == 0)
+				fc->ct_mode = CAV_CT_ON;
+			else if (strcmp(e->value, "off") == 0)
+				fc->ct_mode = CAV_CT_OFF;
+			else
+				FAIL(c, e->line, "conntrack: '%s' is not auto, on or off", e->value);
+		} else if (strcmp(e->key, "conntrack_max") == 0) {
+			if (get_u32(c, e, 64, 16777216, &fc->ct_max) < 0)
+				return -1;
+		} else if (strcmp(e->key, "tcp_loose") == 0) {
+			if (parse_bool(e->value, &fc->tcp_loose) < 0)
+				FAIL(c, e->line, "tcp_loose: '%s' is not yes or no", e->value);
+		} else {
+			FAIL(c, e->line, "unknown key '%s' in [filter]", e->key);
+		}
+	}
+	return 0;
+}
+
+/*
+ * [qdisc PORT]: the keys spell tc's words, and each value goes through
+ * lib/sched's qdisc_args_parse() -- the grammar of `cavctl qdisc set` --
+ * first alone (so an error names its line), then all together.
+ */
+struct qdisc_sect {
+	const struct ini_entry *kind, *ecn, *rate, *burst, *bands, *map;
+	char *argv[2 + 2 * 8]; /* KIND then KEY VALUE pairs */
+	int argc;
+};
+
+/* fq_codel keys that take a value, as tc names them. */
+static const char *const qdisc_fq_keys[] = {
+	"limit", "flows", "quantum", "target", "interval", "memory_limit", "drop_batch",
+};
+
+/* Parse argv with qdisc_args_parse; on error FAIL at `line` with its message. */
+static int
+qdisc_try(struct ctx *c, const struct ini_section *s, unsigned int line, int argc, char **argv,
+	  struct qdisc_conf *out)
+{
+	char msg[256];
+	struct qdisc_conf tmp = {0};
+	if (qdisc_args_parse(argc, argv, &tmp, msg, sizeof(msg)) != 0)
+		FAIL(c, line, "[qdisc %s] %s", s->arg, msg);
+	if (out != NULL)
+		*out = tmp;
+	return 0;
+}
+
+static int
+qdisc_entry(struct ctx *c, const struct ini_section *s, const struct ini_entry *e,
+	    struct qdisc_sect *q)
+{
+	char *argv[6];
+	for (size_t k = 0; k < sizeof(qdisc_fq_keys) / sizeof(qdisc_fq_keys[0]); k++) {
+		if (strcmp(e->key, qdisc_fq_keys[k]) != 0)
+			continue;
+		if (strcmp(q->argv[0], "fifo") == 0 && strcmp(e->key, "limit") != 0)
+			FAIL(c, e->line, "[qdisc %s] '%s' does not apply to kind fifo", s->arg,
+			     e->key);
+		argv[0] = q->argv[0];
+		argv[1] = e->key;
+		argv[2] = e->value;
+		if (qdisc_try(c, s, e->line, 3, argv, NULL) < 0)
+			return -1;
+		q->argv[q->argc++] = e->key;
+		q->argv[q->argc++] = e->value;
+		return 0;
+	}
+	const struct ini_entry **slot = NULL;
+	if (strcmp(e->key, "kind") == 0)
+		return 0; /* read first, in parse_qdisc */
+	else if (strcmp(e->key, "ecn") == 0)
+		slot = &q->ecn;
+	else if (strcmp(e->key, "shaper_rate") == 0)
+		slot = &q->rate;
+	else if (strcmp(e->key, "shaper_burst") == 0)
+		slot = &q->burst;
+	else if (strcmp(e->key, "bands") == 0)
+		slot = &q->bands;
+	else if (strcmp(e->key, "band_map") == 0)
+		slot = &q->map;
+	else
+		FAIL(c, e->line, "unknown key '%s' in [qdisc %s]", e->key, s->arg);
+	*slot = e;
+	if (slot == &q->ecn) {
+		bool on;
+		if (strcmp(q->argv[0], "fifo") == 0)
+			FAIL(c, e->line, "[qdisc %s] 'ecn' does not apply to kind fifo", s->arg);
+		if (parse_bool(e->value, &on) < 0)
+			FAIL(c, e->line, "ecn: '%s' is not yes or no", e->value);
+		q->argv[q->argc++] = on ? "ecn" : "noecn";
+	} else if (slot == &q->rate || slot == &q->burst) {
+		/* Alone, with a valid other half. */
+		argv[0] = "shaper";
+		argv[1] = "rate";
+		argv[2] = slot == &q->rate ? e->value : "1mbit";
+		argv[3] = "burst";
+		argv[4] = slot == &q->burst ? e->value : "64kb";
+		if (qdisc_try(c, s, e->line, 5, argv, NULL) < 0)
+			return -1;
+	} else if (slot == &q->bands) {
+		if (strcmp(q->argv[0], "fifo") == 0)
+			FAIL(c, e->line, "[qdisc %s] 'bands' does not apply to kind fifo", s->arg);
+		argv[0] = "bands";
+		argv[1] = e->value;
+		if (qdisc_try(c, s, e->line, 2, argv, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_qdisc(struct ctx *c, const struct ini_section *s)
+{
+	struct cav_config *cfg = c->cfg;
+	if (s->arg == NULL)
+		FAIL(c, s->line, "a qdisc section needs a port name: [qdisc PORT]");
+	int port = -1;
+	for (unsigned int i = 0; i < cfg->n_ports; i++)
+		if (strcmp(cfg->ports[i].name, s->arg) == 0)
+			port = (int)i;
+	if (port < 0)
+		FAIL(c, s->line, "[qdisc %s]: no port named '%s'", s->arg, s->arg);
+	struct cav_port_conf *pc = &cfg->ports[port];
+	if (pc->qdisc_line != 0)
+		FAIL(c, s->line, "[qdisc %s] repeated (first at line %u)", s->arg, pc->qdisc_line);
+
+	struct qdisc_sect q = {.argc = 1};
+	q.argv[0] = "fq_codel";
+	for (unsigned int i = 0; i < s->n_entries; i++) {
+		const struct ini_entry *e = &s->entries[i];
+		if (check_dup(c, s, i) < 0)
+			return -1;
+		if (strcmp(e->key, "kind") != 0)
+			continue;
+		if (strcmp(e->value, "fq_codel") != 0 && strcmp(e->value, "fifo") != 0)
+			FAIL(c, e->line, "kind: '%s' is not fq_codel or fifo", e->value);
+		q.kind = e;
+		q.argv[0] = e->value;
+	}
+	for (unsigned int i = 0; i < s->n_entries; i++)
+		if (qdisc_entry(c, s, &s->entries[i], &q) < 0)
+			return -1;
+
+	struct qdisc_conf run, part;
+	qdisc_conf_default(&run);
+	if (qdisc_try(c, s, s->line, q.argc, q.argv, &part) < 0)
+		return -1;
+	qdisc_conf_apply(&run, &part);
+	if (q.map != NULL && q.bands == NULL)
+		FAIL(c, q.map->line, "[qdisc %s] band_map needs 'bands'", s->arg);
+	if (q.bands != NULL) {
+		char *argv[] = {"bands", q.bands->value, "map", q.map != NULL ? q.map->value : ""};
+		if (qdisc_try(c, s, q.map != NULL ? q.map->line : q.bands->line, q.map ? 4 : 2, argv,
+			      &part) < 0)
+			return -1;
+		qdisc_conf_apply(&run, &part);
+	}
+	if ((q.rate == NULL) != (q.burst == NULL))
+		FAIL(c, q.rate != NULL ? q.rate->line : q.burst->line,
+		     "[qdisc %s] shaper_rate and shaper_burst go together", s->arg);
+	if (q.rate != NULL) {
+		char *argv[] = {"shaper", "rate", q.rate->value, "burst", q.burst->value};
+		if (qdisc_try(c, s, q.rate->line, 5, argv, &part) < 0)
+			return -1;
+		qdisc_conf_apply(&run, &part);
+	}
+	char msg[256];
+	if (qdisc_conf_check(&run, msg, sizeof(msg)) != 0)
+		FAIL(c, s->line, "[qdisc %s] %s", s->arg, msg);
+	pc->qdisc = run;
+	pc->qdisc_line = s->line;
+	return 0;
+}
+
 static int
 build(struct ctx *c)
 {
 	const struct ini_file *f = c->f;
-	unsigned int seen_eal = 0, seen_daemon = 0;
+	unsigned int seen_eal = 0, seen_daemon = 0, seen_filter = 0;
 
 	for (unsigned int i = 0; i < f->n_sections; i++) {
 		const struct ini_section *s = &f->sections[i];
@@ -371,6 +607,16 @@ build(struct ctx *c)
 			if (s->arg != NULL)
 				FAIL(c, s->line, "[routes] takes no name");
 			rc = parse_routes(c, s);
+		} else if (strcmp(s->name, "qdisc") == 0) {
+			rc = 0; /* below, once every port is known */
+		} else if (strcmp(s->name, "filter") == 0) {
+			if (s->arg != NULL)
+				FAIL(c, s->line, "[filter] takes no name");
+			if (seen_filter)
+				FAIL(c, s->line, "section [filter] repeated (first at line %u)",
+				     seen_filter);
+			seen_filter = s->line;
+			rc = parse_filter(c, s);
 		} else {
 			FAIL(c, s->line, "unknown section [%s]", s->name);
 		}
@@ -380,6 +626,9 @@ build(struct ctx *c)
 	if (c->cfg->n_ports == 0)
 		FAIL(c, f->n_sections ? f->sections[f->n_sections - 1].line : 0,
 		     "no [port NAME] section: at least one port is needed");
+	for (unsigned int i = 0; i < f->n_sections; i++)
+		if (strcmp(f->sections[i].name, "qdisc") == 0 && parse_qdisc(c, &f->sections[i]) < 0)
+			return -1;
 
 	/* Addresses must not overlap between ports (one connected route each). */
 	struct cav_config *cfg = c->cfg;
@@ -410,6 +659,16 @@ build(struct ctx *c)
 			}
 		if (!on_link)
 			FAIL(c, rc->line, "route: gateway is not on the subnet of any port address");
+	}
+	/* app_socket defaults to app.sock beside the control socket, so that
+	 * daemons with their own control sockets never share one. */
+	if (cfg->app_socket[0] == '\0') {
+		const char *slash = strrchr(cfg->control_socket, '/');
+		int dl = slash == NULL ? 0 : (int)(slash - cfg->control_socket);
+		if (dl + sizeof("/app.sock") > sizeof(cfg->app_socket))
+			FAIL(c, 0, "control_socket: directory too long for app.sock beside it");
+		snprintf(cfg->app_socket, sizeof(cfg->app_socket), "%.*s/app.sock", dl,
+			 cfg->control_socket);
 	}
 	return 0;
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qdisc_args.h"
+
 #define CAV_MAX_PORTS 16
 #define CAV_MAX_WORKERS 32
 #define CAV_MAX_ADDRS 8
@@ -52,6 +54,10 @@ struct cav_port_conf {
 	uint16_t rx_desc;
 	uint16_t tx_desc;
 	unsigned int line; /* where the section starts, for later errors */
+	/* [qdisc NAME]: the TX queues' qdisc (lib/sched qdisc.h; kind FQ_CODEL,
+	 * BANDS or FIFO, shaper.rate_bps 0 = no shaper). Default: fq_codel. */
+	struct qdisc_conf qdisc;
+	unsigned int qdisc_line; /* 0: no [qdisc] section, the default */
 };
 
 #define CAV_MAX_ROUTES 256
@@ -61,6 +67,21 @@ struct cav_route_conf {
 	uint8_t prefix_len;
 	uint32_t gateway;
 	unsigned int line;
+};
+
+/* [filter]: the netfilter hooks (lib/filter nf.h, docs/rules.md). */
+enum cav_ct_mode {
+	CAV_CT_AUTO, /* on once a rule set needs it, then stays on */
+	CAV_CT_ON,
+	CAV_CT_OFF,
+};
+
+struct cav_filter_conf {
+	char rules[4096];	 /* rule file loaded at start; "" = none */
+	unsigned int rules_line; /* its line in the config, for errors */
+	uint32_t ct_max;	 /* conntrack entries, over all workers */
+	enum cav_ct_mode ct_mode;
+	bool tcp_loose; /* conntrack picks up TCP connections mid-stream */
 };
 
 struct cav_config {
@@ -80,6 +101,12 @@ struct cav_config {
 	char control_socket[CAV_PATH_MAX];
 	uint32_t control_mode;
 	int64_t control_gid; /* -1 = unchanged */
+	/* the shared-memory socket API (libcavsock) */
+	char app_socket[CAV_PATH_MAX];
+	uint32_t app_mode;
+	int64_t app_gid;         /* -1 = unchanged */
+	uint32_t app_segment_mb; /* shared segment per client process */
+	bool app_busy_poll;      /* clients never sleep */
 
 	/* [port NAME] */
 	struct cav_port_conf ports[CAV_MAX_PORTS];
@@ -88,6 +115,9 @@ struct cav_config {
 	/* [routes] */
 	struct cav_route_conf routes[CAV_MAX_ROUTES];
 	unsigned int n_routes;
+
+	/* [filter] */
+	struct cav_filter_conf filter;
 };
 
 /* Fill `cfg` with the built-in defaults (no ports). */

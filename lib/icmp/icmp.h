@@ -2,6 +2,8 @@
 #ifndef CAV_ICMP_H
 #define CAV_ICMP_H
 
+#include <stdint.h>
+
 /*
  * ICMP (RFC 792, RFC 1122 §3.2.2, RFC 1812 §4.3): the graph nodes
  *
@@ -17,6 +19,15 @@
  */
 
 struct dp_worker;
+
+/*
+ * Register `node_name` for the destination-unreachable errors (type 3)
+ * that quote a datagram of IP protocol `proto` (its transport finds the
+ * socket from the quoted headers: RFC 1122 §4.1.3.3 for UDP). Call from an
+ * RTE_INIT constructor; icmp_input's setup hook adds the edges. The node
+ * receives the message with the data at the ICMP header, checksum checked.
+ */
+void icmp_error_register(uint8_t proto, const char *node_name);
 
 /*
  * Allocate the worker's ICMP error rate limiter (w->icmp_rl) on `socket`

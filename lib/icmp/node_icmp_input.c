@@ -13,7 +13,10 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 
+#include <rte_debug.h>
+
 #include "graph.h"
+#include "icmp.h"
 #include "icmp_build.h"
 #include "ip4.h"
 #include "route.h"
@@ -24,8 +27,49 @@ enum {
 	ICMP_INPUT_DROP_BAD_CHECKSUM,
 	ICMP_INPUT_DROP_ECHO_BROADCAST,
 	ICMP_INPUT_DROP_UNHANDLED,
-	ICMP_INPUT_NB_EDGES,
+	ICMP_INPUT_NB_EDGES, /* transports' error handlers get the edges after these */
 };
+
+/* Destination unreachable about protocol p → edge (icmp_error_register).
+ * Filled by constructors and the setup hook; read-only once graphs exist. */
+static struct {
+	char node[RTE_NODE_NAMESIZE];
+	rte_edge_t edge;
+} err_protos[UINT8_MAX + 1];
+
+void
+icmp_error_register(uint8_t proto, const char *node_name)
+{
+	if (err_protos[proto].node[0] != '\0')
+		rte_panic("icmp_input: error handler for protocol %u registered twice\n", proto);
+	snprintf(err_protos[proto].node, sizeof(err_protos[proto].node), "%s", node_name);
+}
+
+static int
+icmp_input_setup(void)
+{
+	for (unsigned int p = 0; p <= UINT8_MAX; p++) {
+		if (err_protos[p].node[0] == '\0')
+			continue;
+		int e = graph_add_edge("icmp_input", err_protos[p].node);
+		if (e < 0)
+			return -1;
+		err_protos[p].edge = (rte_edge_t)e;
+	}
+	return 0;
+}
+
+/* A destination unreachable quoting a protocol with a handler: its edge,
+ * else 0 (a static edge, so never a handler's). */
+static inline rte_edge_t
+error_edge(const struct rte_mbuf *m, uint8_t type)
+{
+	if (type != 3) /* destination unreachable (RFC 792) */
+		return 0;
+	uint8_t proto;
+	const uint8_t *p = rte_pktmbuf_read(m, ICMP_HDR_LEN + 9, 1, &proto);
+	return p == NULL ? 0 : err_protos[*p].edge;
+}
 
 static inline rte_edge_t
 icmp_input_one(const struct route_table *rt, struct rte_mbuf *m)
@@ -38,9 +82,12 @@ icmp_input_one(const struct route_table *rt, struct rte_mbuf *m)
 
 	/* A chain may start with an empty segment (a reassembled datagram
 	 * whose first fragment held only its IPv4 header). */
-	uint8_t type;
-	if (*(const uint8_t *)rte_pktmbuf_read(m, 0, 1, &type) != RTE_IP_ICMP_ECHO_REQUEST)
-		return ICMP_INPUT_DROP_UNHANDLED;
+	uint8_t tbuf;
+	uint8_t type = *(const uint8_t *)rte_pktmbuf_read(m, 0, 1, &tbuf);
+	if (type != RTE_IP_ICMP_ECHO_REQUEST) {
+		rte_edge_t e = error_edge(m, type);
+		return e != 0 ? e : ICMP_INPUT_DROP_UNHANDLED;
+	}
 
 	const struct rte_ipv4_hdr *ih =
 		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
@@ -90,4 +137,5 @@ GRAPH_DROP_NODE(icmp_unhandled);
 RTE_INIT(icmp_input_init)
 {
 	ip4_local_register(IPPROTO_ICMP, "icmp_input");
+	graph_register_setup_hook(icmp_input_setup);
 }

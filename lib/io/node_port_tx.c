@@ -1,51 +1,86 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * port_tx: frames (Ethernet header built, pkt_meta out_port set) to the
- * wire on this worker's TX queue of each port. Until the scheduler stage
- * exists, what the TX ring does not take is dropped and counted.
+ * port_tx: frames (Ethernet header built, pkt_meta out_port set) into the
+ * qdisc of this worker's TX queue on their port (txq.h), then as many out
+ * on the wire as the qdisc, its shaper and the NIC allow. What the NIC
+ * does not take stays at the head of the qdisc; the worker loop keeps
+ * transmitting backlogs when no new packets arrive (dp_qdisc_service).
+ * Drops are the qdisc's (overflow, CoDel): freed and counted in
+ * `cavctl qdisc show -s`.
  */
-#include <rte_ethdev.h>
-
 #include "counter.h"
 #include "graph.h"
+#include "txq.h"
+
+/* Frames to a port whose qdisc was empty: straight to the NIC (what it
+ * refuses starts the queue). */
+static void
+bypass_xmit(struct dp_worker *w, struct txq *t, struct rte_mbuf **pkts, uint16_t n, uint64_t now_ns)
+{
+	uint16_t sent = t->tx(t->ethdev, t->queue, pkts, n);
+	uint64_t bytes = 0;
+	for (uint16_t k = 0; k < sent; k++)
+		bytes += rte_pktmbuf_pkt_len(pkts[k]);
+	if (sent != 0) {
+		qdisc_count_bypass(t->q, sent, bytes);
+		counter_add(&t->ps->tx_packets, sent);
+		counter_add(&t->ps->tx_bytes, bytes);
+		t->dirty = true;
+	}
+	/* The ring is full: the rest is the queue now, in order. */
+	for (uint16_t k = sent; k < n; k++)
+		txq_enqueue(t, pkts[k], now_ns);
+	(void)w;
+}
 
 static uint16_t
 port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
 	(void)graph;
 	struct dp_worker *w = dp_worker_of(node);
-	const struct dp_shared *sh = w->sh;
-	struct rte_mbuf *burst[CAV_MAX_PORTS][RTE_GRAPH_BURST_SIZE];
-	uint16_t count[CAV_MAX_PORTS] = {0};
-	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
+	const uint64_t now_ns = w->now_ns;
+	uint32_t touched = 0; /* bit per port: packets went into its qdisc */
+	uint32_t decided = 0; /* bit per port: bypass or queue chosen for this burst */
+	uint32_t bypass = 0;  /* bit per port: its qdisc was empty: bypass it */
+	struct rte_mbuf *direct[CAV_MAX_PORTS][RTE_GRAPH_BURST_SIZE];
+	uint16_t n_direct[CAV_MAX_PORTS];
 
-	/* Group by port, in chunks that fit the per-port arrays. */
 	for (uint16_t i = 0; i < nb_objs; i++) {
-		struct rte_mbuf *m = pkts[i];
+		struct rte_mbuf *m = objs[i];
 		uint16_t p = pkt_meta(m)->out_port;
+		struct txq *t = p < CAV_MAX_PORTS ? w->txq[p] : NULL;
 		if (unlikely(pkt_meta(m)->trace_id != 0))
 			trace_record(w, node, m, TRACE_EDGE_END);
-		burst[p][count[p]++] = m;
-		if (count[p] == RTE_GRAPH_BURST_SIZE || i == nb_objs - 1) {
-			for (unsigned int q = 0; q < sh->n_ports; q++) {
-				if (count[q] == 0)
-					continue;
-				uint64_t bytes = 0;
-				for (uint16_t k = 0; k < count[q]; k++)
-					bytes += rte_pktmbuf_pkt_len(burst[q][k]);
-				uint16_t sent = rte_eth_tx_burst(sh->ports[q].ethdev, w->queue,
-								 burst[q], count[q]);
-				for (uint16_t k = sent; k < count[q]; k++)
-					bytes -= rte_pktmbuf_pkt_len(burst[q][k]);
-				counter_add(&w->port_stats[q].tx_packets, sent);
-				counter_add(&w->port_stats[q].tx_bytes, bytes);
-				if (sent < count[q]) {
-					counter_add(&w->port_stats[q].tx_dropped, count[q] - sent);
-					rte_pktmbuf_free_bulk(&burst[q][sent], count[q] - sent);
-				}
-				count[q] = 0;
+		if (unlikely(t == NULL || t->q == NULL)) {
+			/* No qdisc (a port out of range): nowhere to queue. */
+			counter_add(&w->port_stats[p < CAV_MAX_PORTS ? p : 0].tx_dropped, 1);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		const uint32_t bit = UINT32_C(1) << p;
+		if (!(decided & bit)) {
+			decided |= bit;
+			if (qdisc_can_bypass(t->q)) {
+				bypass |= bit;
+				n_direct[p] = 0;
 			}
 		}
+		if (bypass & bit) {
+			direct[p][n_direct[p]++] = m;
+		} else {
+			txq_enqueue(t, m, now_ns);
+			touched |= bit;
+		}
+	}
+	while (bypass != 0) {
+		unsigned int p = (unsigned int)__builtin_ctz(bypass);
+		bypass &= bypass - 1;
+		bypass_xmit(w, w->txq[p], direct[p], n_direct[p], now_ns);
+	}
+	while (touched != 0) {
+		unsigned int p = (unsigned int)__builtin_ctz(touched);
+		touched &= touched - 1;
+		txq_xmit(w->txq[p], now_ns);
 	}
 	return nb_objs;
 }

@@ -3,17 +3,19 @@
 #define CAV_IP4_H
 
 /*
- * IPv4: the graph nodes ip4_input, ip4_local, ip4_forward, ip4_output and
- * ip4_fragment, and what other modules need from them.
+ * IPv4: the graph nodes, and what other modules need from them. The
+ * netfilter hooks (nf_*, lib/filter) sit where Linux has them:
  *
- *   eth_input → ip4_input ─┬→ ip4_local ──→ <registered transport> | icmp_error
- *                          ├→ ip4_forward ─→ neigh_output | ip4_fragment | icmp_error
- *                          └→ icmp_error (no route)
- *   <local sender> → ip4_output ─→ neigh_output | ip4_fragment | ip4_local (to ourselves)
- *   ip4_fragment → neigh_output
+ *   eth_input → ip4_input ─┬→ [ip4_defrag, conntrack on] → nf_prerouting → ip4_route
+ *   ip4_route ─┬→ nf_input → ip4_local → <registered transport> | icmp_error
+ *              ├→ ip4_forward → nf_forward → nf_postrouting → ip4_mtu
+ *              └→ icmp_error (no route)
+ *   <local sender> → ip4_output → nf_output ─┬→ nf_postrouting → ip4_mtu
+ *                                           └→ nf_input (to ourselves)
+ *   ip4_mtu → neigh_output | ip4_fragment → neigh_output | icmp_error
  *
- * Data position: ip4_input, ip4_forward, ip4_output and ip4_fragment see the
- * data at the IPv4 header. A transport node registered with
+ * Data position: every IPv4 node but the transports sees the data at the
+ * IPv4 header. A transport node registered with
  * ip4_local_register() receives the datagram (reassembled if it came in
  * fragments: then a chain of mbufs, read headers with rte_pktmbuf_read) with
  * the data at ITS header; the IPv4 header is just before it and m->l3_len is

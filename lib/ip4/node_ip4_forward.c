@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ip4_forward: a datagram routed through us (pkt_meta out_port and nexthop
- * set by ip4_input). RFC 1812 §5.3.1: TTL expired → ICMP time exceeded;
- * then the MTU of the out port (RFC 791 §2.3, RFC 1191 §4): fits → neigh_output,
- * DF clear → ip4_fragment, DF set → ICMP fragmentation needed carrying the
- * MTU. The TTL is decremented only on the way out, so an ICMP error quotes
- * the header as it arrived (as Linux does).
+ * set by ip4_route). RFC 1812 §5.3.1: TTL expired → ICMP time exceeded;
+ * too big for the out port with DF set → ICMP fragmentation needed
+ * carrying the MTU (RFC 1191 §4); otherwise the TTL is decremented and the
+ * datagram goes to the FORWARD hook (nf_forward), then POSTROUTING and
+ * ip4_mtu, which fragments it if it does not fit.
+ *
+ * Both checks come before the FORWARD hook, where Linux's ip_forward()
+ * makes them: traceroute through a FORWARD policy of DROP still sees this
+ * hop, and the errors quote the header as it arrived (TTL not yet
+ * decremented, no SNAT yet).
  */
 #include <netinet/ip_icmp.h>
 
@@ -13,8 +18,7 @@
 #include "ip4_check.h"
 
 enum {
-	IP4_FORWARD_NEXT_NEIGH,
-	IP4_FORWARD_NEXT_FRAGMENT,
+	IP4_FORWARD_NEXT_FORWARD_HOOK,
 	IP4_FORWARD_NEXT_ICMP_ERROR,
 	IP4_FORWARD_NB_EDGES,
 };
@@ -28,11 +32,9 @@ ip4_forward_one(const struct dp_shared *sh, struct rte_mbuf *m)
 
 	switch (ip4_forward_check(h, rte_pktmbuf_pkt_len(m), mtu)) {
 	case IP4_FORWARD_OK:
+	case IP4_FORWARD_FRAGMENT: /* ip4_mtu cuts it: every fragment inherits the TTL */
 		ip4_ttl_decrement(h); /* RFC 1624 incremental checksum */
-		return IP4_FORWARD_NEXT_NEIGH;
-	case IP4_FORWARD_FRAGMENT:
-		ip4_ttl_decrement(h); /* before: every fragment inherits it */
-		return IP4_FORWARD_NEXT_FRAGMENT;
+		return IP4_FORWARD_NEXT_FORWARD_HOOK;
 	case IP4_FORWARD_TTL_EXPIRED:
 		meta->icmp_type = ICMP_TIME_EXCEEDED;
 		meta->icmp_code = ICMP_EXC_TTL;
@@ -65,8 +67,7 @@ static struct rte_node_register ip4_forward_node = {
 	.nb_edges = IP4_FORWARD_NB_EDGES,
 	.next_nodes =
 		{
-			[IP4_FORWARD_NEXT_NEIGH] = "neigh_output",
-			[IP4_FORWARD_NEXT_FRAGMENT] = "ip4_fragment",
+			[IP4_FORWARD_NEXT_FORWARD_HOOK] = "nf_forward",
 			[IP4_FORWARD_NEXT_ICMP_ERROR] = "icmp_error",
 		},
 };

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ip4_fragment: a datagram larger than the MTU of its out port, DF clear
- * (from ip4_forward or ip4_output). Its fragments (ip4_frag.c) go to
+ * (from ip4_mtu). Its fragments (ip4_frag.c) go to
  * neigh_output with the original's metadata; the original is then released
  * (its data lives on in the fragments' indirect mbufs until they are sent).
  */

@@ -1,24 +1,27 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ip4_input: validate a received datagram (RFC 1812 §5.2.2, ip4_check.c),
- * trim the link-layer padding, then route it: ours or broadcast → ip4_local,
- * elsewhere → ip4_forward with pkt_meta out_port and nexthop set, nowhere →
- * icmp_error (destination unreachable, net unreachable).
+ * trim the link-layer padding, then hand it to the PREROUTING hook
+ * (nf_prerouting), which hands it to the route lookup (ip4_route).
+ *
+ * When conntrack is on (w->nf_defrag), fragments are reassembled first
+ * (ip4_defrag), as Linux's nf_defrag_ipv4 does: conntrack, NAT and the
+ * port matches of the rules need the transport header, which only the
+ * first fragment has. Otherwise fragments go on as they are: a forwarded
+ * datagram is not reassembled, a local one is in ip4_local.
  */
-#include <netinet/ip_icmp.h>
-
 #include <rte_ether.h>
 
 #include "eth.h"
 #include "graph.h"
 #include "ip4.h"
 #include "ip4_check.h"
+#include "ip4_reasm.h"
 #include "route.h"
 
 enum {
-	IP4_INPUT_NEXT_LOCAL,
-	IP4_INPUT_NEXT_FORWARD,
-	IP4_INPUT_NEXT_ICMP_ERROR,
+	IP4_INPUT_NEXT_PREROUTING,
+	IP4_INPUT_NEXT_DEFRAG,
 	IP4_INPUT_DROP_TRUNCATED,
 	IP4_INPUT_DROP_BAD_VERSION,
 	IP4_INPUT_DROP_BAD_IHL,
@@ -42,7 +45,7 @@ static const rte_edge_t verdict_edge[] = {
 };
 
 static inline rte_edge_t
-ip4_input_one(const struct route_table *rt, struct rte_mbuf *m)
+ip4_input_one(const struct route_table *rt, bool defrag, struct rte_mbuf *m)
 {
 	enum ip4_input_verdict v = ip4_input_check(m);
 	if (unlikely(v != IP4_INPUT_OK))
@@ -62,35 +65,21 @@ ip4_input_one(const struct route_table *rt, struct rte_mbuf *m)
 	if (unlikely(route_is_broadcast(rt, rte_be_to_cpu_32(h->src_addr))))
 		return IP4_INPUT_DROP_MARTIAN_SRC;
 
-	struct pkt_meta *meta = pkt_meta(m);
-	uint32_t dst = rte_be_to_cpu_32(h->dst_addr);
-	const struct nexthop *nh = route_lookup(rt, dst);
-	if (nh != NULL && nh->type == NH_LOCAL)
-		return IP4_INPUT_NEXT_LOCAL;
-	/* A directed broadcast of one of our subnets falls in a connected
-	 * route; 255.255.255.255 may fall in the default route or in none.
-	 * Both are for us (RFC 1812 §5.3.5.1: we do not forward directed
-	 * broadcasts, as Linux by default). */
-	if ((nh == NULL || nh->type == NH_CONNECTED || dst == UINT32_MAX) &&
-	    route_is_broadcast(rt, dst))
-		return IP4_INPUT_NEXT_LOCAL;
-	if (nh == NULL) {
-		meta->icmp_type = ICMP_DEST_UNREACH;
-		meta->icmp_code = ICMP_NET_UNREACH;
-		return IP4_INPUT_NEXT_ICMP_ERROR;
-	}
-	meta->out_port = nh->port;
-	meta->nexthop = nh->type == NH_GATEWAY ? nh->gw : dst;
-	return IP4_INPUT_NEXT_FORWARD;
+	if (unlikely(defrag) && ip4_is_fragment(h))
+		return IP4_INPUT_NEXT_DEFRAG;
+	return IP4_INPUT_NEXT_PREROUTING;
 }
 
 static uint16_t
 ip4_input_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
-	const struct route_table *rt = dp_worker_of(node)->sh->routes;
+	const struct dp_worker *w = dp_worker_of(node);
+	const struct route_table *rt = w->sh->routes;
+	const bool defrag = w->nf_defrag;
 	for (uint16_t i = 0; i < nb_objs; i++) {
 		struct rte_mbuf *m = objs[i];
-		graph_next(graph, node, ip4_input_one(rt, m), m);
+		pkt_meta(m)->nf_flags = 0; /* the hooks' (lib/filter) */
+		graph_next(graph, node, ip4_input_one(rt, defrag, m), m);
 	}
 	return nb_objs;
 }
@@ -101,9 +90,8 @@ static struct rte_node_register ip4_input_node = {
 	.nb_edges = IP4_INPUT_NB_EDGES,
 	.next_nodes =
 		{
-			[IP4_INPUT_NEXT_LOCAL] = "ip4_local",
-			[IP4_INPUT_NEXT_FORWARD] = "ip4_forward",
-			[IP4_INPUT_NEXT_ICMP_ERROR] = "icmp_error",
+			[IP4_INPUT_NEXT_PREROUTING] = "nf_prerouting",
+			[IP4_INPUT_NEXT_DEFRAG] = "ip4_defrag",
 			[IP4_INPUT_DROP_TRUNCATED] = "drop_ip4_truncated",
 			[IP4_INPUT_DROP_BAD_VERSION] = "drop_ip4_bad_version",
 			[IP4_INPUT_DROP_BAD_IHL] = "drop_ip4_bad_ihl",

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ip4_local: a datagram for this host. Fragments are reassembled first (the
- * worker's table, ip4_reasm.c); then the protocol picks the transport node
+ * ip4_local: a datagram for this host, past the INPUT hook. Fragments are
+ * reassembled first (the worker's table, ip4_reasm.c), unless ip4_defrag
+ * did it before PREROUTING (conntrack on); then the protocol picks the transport node
  * that registered for it (ip4_local_register), which gets the data at its
  * own header. An unknown protocol gets an ICMP protocol unreachable (RFC
  * 1122 §3.2.2.1), unless it was a broadcast (RFC 1122 §3.2.2: no ICMP error
@@ -21,6 +22,7 @@
 #include "ip4.h"
 #include "ip4_check.h"
 #include "ip4_reasm.h"
+#include "ip4_reasm_node.h"
 #include "route.h"
 
 enum {
@@ -91,19 +93,6 @@ static const rte_edge_t reasm_drop_edge[IP4_REASM_DROP_NB] = {
 	[IP4_REASM_DROP_TIMEOUT] = IP4_LOCAL_DROP_REASM_TIMEOUT,
 };
 
-struct reasm_sink_ctx {
-	struct rte_graph *graph;
-	struct rte_node *node;
-};
-
-/* The reassembler's sink: freed and counted at the reason's drop node. */
-static void
-reasm_drop(void *ctx, struct rte_mbuf *m, enum ip4_reasm_drop why)
-{
-	struct reasm_sink_ctx *c = ctx;
-	graph_next(c->graph, c->node, reasm_drop_edge[why], m);
-}
-
 static rte_edge_t
 dispatch(const struct route_table *rt, struct rte_mbuf *m)
 {
@@ -127,8 +116,8 @@ ip4_local_process(struct rte_graph *graph, struct rte_node *node, void **objs, u
 {
 	struct dp_worker *w = dp_worker_of(node);
 	struct ip4_reasm_tbl *tbl = reasm_tbl(w);
-	struct reasm_sink_ctx ctx = {.graph = graph, .node = node};
-	const struct ip4_reasm_sink sink = {.drop = reasm_drop, .ctx = &ctx};
+	struct ip4_reasm_sink_ctx ctx = {.graph = graph, .node = node, .edge = reasm_drop_edge};
+	const struct ip4_reasm_sink sink = {.drop = ip4_reasm_node_drop, .ctx = &ctx};
 
 	/* Abandon datagrams older than the timeout (RFC 791 §3.2). */
 	if (tbl != NULL)

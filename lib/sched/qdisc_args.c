@@ -345,6 +345,12 @@ qa_shaper(int argc, char **argv, struct qdisc_conf *c, char *err, size_t errlen)
 	struct qa_vals v = {0};
 	int rc;
 
+	if (argc == 2 && argv[1] != NULL && strcmp(argv[1], "off") == 0) {
+		/* No shaper: rate 0 (the scheduler underneath stays). */
+		c->shaper.rate_bps = 0;
+		c->shaper.burst_bytes = 0;
+		return 0;
+	}
 	rc = qa_opts("shaper", shaper_opts, argc, argv, 1, &v, err, errlen);
 	if (rc != 0)
 		return rc;

@@ -5,6 +5,7 @@
  *   fq_codel [limit N] [flows N] [quantum N] [target TIME] [interval TIME]
  *            [ecn | noecn] [memory_limit BYTES] [drop_batch N]
  *   shaper rate RATE burst BYTES            (both required, either order)
+ *   shaper off                              (no shaper: rate 0)
  *   bands N [map STRING]                    (STRING: one argv word, see prio.h)
  *   fifo [limit N]
  *

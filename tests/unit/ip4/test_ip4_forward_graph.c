@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The nodes in a graph (graph_env.h), datagrams through this host:
- * ip4_input → ip4_forward → neigh_output | ip4_fragment | icmp_error →
- * ip4_output, the rate limit, and the drops counted by reason.
+ * ip4_input → nf_prerouting → ip4_route → ip4_forward → nf_forward →
+ * nf_postrouting → ip4_mtu → neigh_output | ip4_fragment, icmp_error →
+ * ip4_output → nf_output, the rate limit, and the drops counted by reason.
+ * No rule set: the hooks pass everything.
  */
 #include <netinet/ip_icmp.h>
 #include <setjmp.h>
@@ -32,6 +34,46 @@ test_forward_decrements_ttl(void **state)
 	assert_int_equal(pkt_meta(ge.out[0])->out_port, 1);
 	assert_int_equal(pkt_meta(ge.out[0])->nexthop, GW);
 	assert_false(pkt_meta(ge.out[0])->flags & PKT_META_F_LOCAL_OUT);
+}
+
+/* A forwarded datagram goes through every stage of the forward path,
+ * hooks included, once. */
+static void
+test_forward_path_goes_through_the_hooks(void **state)
+{
+	(void)state;
+	static const char *const path[] = {"ip4_input", "nf_prerouting", "ip4_route", "ip4_forward",
+					   "nf_forward", "nf_postrouting", "ip4_mtu"};
+	uint64_t before[RTE_DIM(path)];
+	for (size_t i = 0; i < RTE_DIM(path); i++)
+		before[i] = ge_count(path[i]);
+	uint64_t in = ge_count("nf_input"), out = ge_count("nf_output");
+	struct pkt_spec s = {.src = PEER, .dst = FAR, .payload_len = 50};
+	ge_inject(TO_IP4_INPUT, ge_rx(&s));
+	ge_run();
+	assert_int_equal(ge.n_out, 1);
+	for (size_t i = 0; i < RTE_DIM(path); i++)
+		if (ge_count(path[i]) - before[i] != 1)
+			fail_msg("%s saw %lu packets", path[i],
+				 (unsigned long)(ge_count(path[i]) - before[i]));
+	assert_int_equal(ge_count("nf_input") - in, 0);
+	assert_int_equal(ge_count("nf_output") - out, 0);
+}
+
+/* An error is generated here: it leaves through OUTPUT and POSTROUTING. */
+static void
+test_icmp_error_leaves_through_output_and_postrouting(void **state)
+{
+	(void)state;
+	uint64_t out = ge_count("nf_output"), post = ge_count("nf_postrouting");
+	uint64_t mtu = ge_count("ip4_mtu");
+	struct pkt_spec s = {.src = PEER, .dst = FAR, .ttl = 1, .payload_len = 10};
+	ge_inject(TO_IP4_INPUT, ge_rx(&s));
+	ge_run();
+	assert_int_equal(ge.n_out, 1);
+	assert_int_equal(ge_count("nf_output") - out, 1);
+	assert_int_equal(ge_count("nf_postrouting") - post, 1);
+	assert_int_equal(ge_count("ip4_mtu") - mtu, 1);
 }
 
 static void
@@ -172,6 +214,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_forward_decrements_ttl),
+		T(test_forward_path_goes_through_the_hooks),
+		T(test_icmp_error_leaves_through_output_and_postrouting),
 		T(test_ttl_expiry_sends_time_exceeded),
 		T(test_no_route_sends_net_unreachable),
 		T(test_too_big_with_df_sends_frag_needed),

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The nodes in a graph (graph_env.h), datagrams for this host: ip4_input →
- * ip4_local (reassembly, dispatch) → icmp_input | a transport | icmp_error,
- * and locally generated ones through ip4_output.
+ * nf_prerouting → ip4_route → nf_input → ip4_local (reassembly, dispatch) →
+ * icmp_input | a transport | icmp_error, and locally generated ones through
+ * ip4_output → nf_output (→ nf_input when they are for us). No rule set:
+ * the hooks pass everything.
  */
 #include <netinet/ip_icmp.h>
 #include <setjmp.h>
@@ -206,13 +208,19 @@ test_ping_to_ourselves_loops_back(void **state)
 {
 	(void)state;
 	uint64_t unhandled = ge_count("drop_icmp_unhandled");
+	uint64_t post = ge_count("nf_postrouting"), out = ge_count("nf_output");
+	uint64_t in = ge_count("nf_input");
 	struct rte_mbuf *m = ge_echo_request(US0, US1, 8, 0);
 	pkt_meta(m)->flags = PKT_META_F_LOCAL_OUT;
 	ge_inject(TO_IP4_OUTPUT, m);
 	ge_run();
-	/* request → ip4_local → icmp_input → reply → ip4_output → ip4_local
-	 * → icmp_input, where an echo reply is not handled yet. */
+	/* request → nf_output → nf_input → ip4_local → icmp_input → reply →
+	 * ip4_output → nf_output → nf_input → ip4_local → icmp_input, where an
+	 * echo reply is not handled yet. */
 	assert_int_equal(ge.n_out, 0);
+	assert_int_equal(ge_count("nf_postrouting") - post, 0);
+	assert_int_equal(ge_count("nf_output") - out, 2);
+	assert_int_equal(ge_count("nf_input") - in, 2);
 	assert_int_equal(ge_count("drop_icmp_unhandled") - unhandled, 1);
 }
 
