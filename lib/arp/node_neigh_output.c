@@ -55,9 +55,13 @@ neigh_output_process(struct rte_graph *graph, struct rte_node *node, void **objs
 				e = NEIGH_TO_TX;
 			}
 		}
-		edges[i] = e;
+		if (likely(nb_objs <= RTE_GRAPH_BURST_SIZE))
+			edges[i] = e;
+		else /* longer than a burst (fragments): one by one */
+			graph_next(graph, node, e, m);
 	}
-	graph_next_burst(graph, node, objs, edges, nb_objs);
+	if (likely(nb_objs <= RTE_GRAPH_BURST_SIZE))
+		graph_next_burst(graph, node, objs, edges, nb_objs);
 	return nb_objs;
 }
 

@@ -86,6 +86,12 @@ eth_input_process(struct rte_graph *graph, struct rte_node *node, void **objs, u
 {
 	const struct dp_worker *w = dp_worker_of(node);
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
+	if (unlikely(nb_objs > RTE_GRAPH_BURST_SIZE)) {
+		/* A stream longer than a burst (many ports): one by one. */
+		for (uint16_t i = 0; i < nb_objs; i++)
+			graph_next(graph, node, classify(w, objs[i]), objs[i]);
+		return nb_objs;
+	}
 	for (uint16_t i = 0; i < nb_objs; i++)
 		edges[i] = classify(w, objs[i]);
 	graph_next_burst(graph, node, objs, edges, nb_objs);

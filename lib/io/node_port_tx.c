@@ -67,6 +67,16 @@ port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 		}
 		if (bypass & bit) {
 			direct[p][n_direct[p]++] = m;
+			if (unlikely(n_direct[p] == RTE_GRAPH_BURST_SIZE)) {
+				/* A stream longer than a burst: send this much now. */
+				bypass_xmit(w, t, direct[p], n_direct[p], now_ns);
+				n_direct[p] = 0;
+				if (!qdisc_can_bypass(t->q)) {
+					/* The NIC refused some: the rest queues behind. */
+					bypass &= ~bit;
+					touched |= bit;
+				}
+			}
 		} else {
 			txq_enqueue(t, m, now_ns);
 			touched |= bit;
@@ -75,7 +85,8 @@ port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 	while (bypass != 0) {
 		unsigned int p = (unsigned int)__builtin_ctz(bypass);
 		bypass &= bypass - 1;
-		bypass_xmit(w, w->txq[p], direct[p], n_direct[p], now_ns);
+		if (n_direct[p] != 0)
+			bypass_xmit(w, w->txq[p], direct[p], n_direct[p], now_ns);
 	}
 	while (touched != 0) {
 		unsigned int p = (unsigned int)__builtin_ctz(touched);

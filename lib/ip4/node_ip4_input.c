@@ -76,11 +76,19 @@ ip4_input_process(struct rte_graph *graph, struct rte_node *node, void **objs, u
 	const struct dp_worker *w = dp_worker_of(node);
 	const struct route_table *rt = w->sh->routes;
 	const bool defrag = w->nf_defrag;
+	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
+	const bool burst = nb_objs <= RTE_GRAPH_BURST_SIZE;
 	for (uint16_t i = 0; i < nb_objs; i++) {
 		struct rte_mbuf *m = objs[i];
 		pkt_meta(m)->nf_flags = 0; /* the hooks' (lib/filter) */
-		graph_next(graph, node, ip4_input_one(rt, defrag, m), m);
+		rte_edge_t e = ip4_input_one(rt, defrag, m);
+		if (likely(burst))
+			edges[i] = e;
+		else /* a stream longer than a burst: one by one */
+			graph_next(graph, node, e, m);
 	}
+	if (likely(burst))
+		graph_next_burst(graph, node, objs, edges, nb_objs);
 	return nb_objs;
 }
 

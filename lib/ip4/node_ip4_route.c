@@ -50,10 +50,16 @@ static uint16_t
 ip4_route_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
 	const struct route_table *rt = dp_worker_of(node)->sh->routes;
-	for (uint16_t i = 0; i < nb_objs; i++) {
-		struct rte_mbuf *m = objs[i];
-		graph_next(graph, node, ip4_route_one(rt, m), m);
+	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
+	if (unlikely(nb_objs > RTE_GRAPH_BURST_SIZE)) {
+		/* A stream longer than a burst: one by one. */
+		for (uint16_t i = 0; i < nb_objs; i++)
+			graph_next(graph, node, ip4_route_one(rt, objs[i]), objs[i]);
+		return nb_objs;
 	}
+	for (uint16_t i = 0; i < nb_objs; i++)
+		edges[i] = ip4_route_one(rt, objs[i]);
+	graph_next_burst(graph, node, objs, edges, nb_objs);
 	return nb_objs;
 }
 
