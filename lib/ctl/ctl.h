@@ -73,6 +73,17 @@ struct ctl_server_conf {
 struct ctl_server *ctl_server_create(const struct ctl_server_conf *conf, char *err,
 				     size_t errlen);
 int ctl_server_fd(const struct ctl_server *s);
+struct ucred;
+
+/*
+ * Defence in depth behind a unix socket's file mode (control socket and
+ * libcavsock's attach socket): may a peer with credentials `cr` use a
+ * socket of `mode` and group `gid` (-1: none configured)? Root, our own
+ * user, a member of the group when the mode has group bits, or anyone
+ * when it has "other" bits.
+ */
+bool ctl_peer_allowed(const struct ucred *cr, uint32_t mode, int64_t gid);
+
 /* Does a live daemon answer on `path`? (Checked before EAL starts, so a
  * second daemon never touches the first one's devices.) */
 bool ctl_socket_in_use(const char *path);

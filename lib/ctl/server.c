@@ -138,8 +138,16 @@ uid_in_group(uid_t uid, gid_t gid)
 	return false;
 }
 
-/* Defence in depth behind the file mode: the peer must be root, us, a member
- * of the configured group, or the mode must open the socket to everyone. */
+bool
+ctl_peer_allowed(const struct ucred *cr, uint32_t mode, int64_t gid)
+{
+	if (cr->uid == 0 || cr->uid == geteuid() || (mode & 0006) != 0)
+		return true;
+	if ((mode & 0060) != 0 && gid >= 0)
+		return cr->gid == (gid_t)gid || uid_in_group(cr->uid, (gid_t)gid);
+	return false;
+}
+
 static bool
 peer_allowed(const struct ctl_server *s, int fd)
 {
@@ -147,11 +155,7 @@ peer_allowed(const struct ctl_server *s, int fd)
 	socklen_t len = sizeof(cred);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return false;
-	if (cred.uid == 0 || cred.uid == geteuid() || (s->conf.mode & 0006) != 0)
-		return true;
-	if ((s->conf.mode & 0060) != 0 && s->conf.gid >= 0)
-		return cred.gid == (gid_t)s->conf.gid || uid_in_group(cred.uid, (gid_t)s->conf.gid);
-	return false;
+	return ctl_peer_allowed(&cred, s->conf.mode, s->conf.gid);
 }
 
 static void

@@ -31,6 +31,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "ctl.h"
 #include "dp.h"
 #include "log.h"
 #include "sess_attach.h"
@@ -243,35 +244,6 @@ sess_fd(const struct sess_table *t)
 
 /* ---- clients ---- */
 
-static bool
-uid_in_group(uid_t uid, gid_t gid)
-{
-	struct passwd *pw = getpwuid(uid);
-	if (pw == NULL)
-		return false;
-	gid_t groups[64];
-	int n = 64;
-	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-		return false;
-	for (int i = 0; i < n; i++)
-		if (groups[i] == gid)
-			return true;
-	return false;
-}
-
-/* Behind the file mode, as for the control socket: root, our user, the
- * configured group (when the mode has group bits), or anyone if the mode
- * has "other" bits. */
-static bool
-peer_allowed(const struct sess_table *t, const struct ucred *cr)
-{
-	if (cr->uid == 0 || cr->uid == geteuid() || (t->conf.mode & 0006) != 0)
-		return true;
-	if ((t->conf.mode & 0060) != 0 && t->conf.gid >= 0)
-		return cr->gid == (gid_t)t->conf.gid || uid_in_group(cr->uid, (gid_t)t->conf.gid);
-	return false;
-}
-
 static void
 client_release(struct sess_table *t, struct sess_client *c, const char *why)
 {
@@ -313,7 +285,7 @@ accept_one(struct sess_table *t, int fd)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || !peer_allowed(t, &cr)) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || !ctl_peer_allowed(&cr, t->conf.mode, t->conf.gid)) {
 		sess_attach_refuse(fd, EACCES);
 		t->attach_refused++;
 		close(fd);
