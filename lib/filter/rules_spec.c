@@ -157,16 +157,26 @@ parse_icmp_type(const char *s, struct nf_match *m)
 	return 0;
 }
 
-static const struct {
+/* A name for a bit (or a set of bits) in a comma-separated list. */
+struct flag_name {
 	const char *name;
 	uint8_t bit;
-} tcp_flag_names[] = {
+};
+
+static const struct flag_name tcp_flag_names[] = {
 	{"FIN", 0x01}, {"SYN", 0x02}, {"RST", 0x04}, {"PSH", 0x08}, {"ACK", 0x10},
 	{"URG", 0x20}, {"ECE", 0x40}, {"CWR", 0x80}, {"ALL", 0xff}, {"NONE", 0x00},
 };
 
+static const struct flag_name ct_names[] = {
+	{"NEW", CT_ST_NEW},	      {"ESTABLISHED", CT_ST_ESTABLISHED},
+	{"RELATED", CT_ST_RELATED},   {"INVALID", CT_ST_INVALID},
+	{"UNTRACKED", CT_ST_UNTRACKED},
+};
+
+/* "A,B,C" (case-insensitive) to the OR of their bits; -1 on an unknown name. */
 static int
-parse_tcp_flags(const char *s, uint8_t *out)
+parse_flag_list(const char *s, const struct flag_name *names, size_t n_names, uint8_t *out)
 {
 	char buf[96];
 	if (strlen(s) >= sizeof(buf))
@@ -176,45 +186,30 @@ parse_tcp_flags(const char *s, uint8_t *out)
 	for (char *save = NULL, *w = strtok_r(buf, ",", &save); w != NULL;
 	     w = strtok_r(NULL, ",", &save)) {
 		size_t i;
-		for (i = 0; i < sizeof(tcp_flag_names) / sizeof(tcp_flag_names[0]); i++)
-			if (strcasecmp(w, tcp_flag_names[i].name) == 0)
+		for (i = 0; i < n_names; i++)
+			if (strcasecmp(w, names[i].name) == 0)
 				break;
-		if (i == sizeof(tcp_flag_names) / sizeof(tcp_flag_names[0]))
+		if (i == n_names)
 			return -1;
-		v |= tcp_flag_names[i].bit;
+		v |= names[i].bit;
 	}
 	*out = v;
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	uint8_t bit;
-} ct_names[] = {
-	{"NEW", CT_ST_NEW},	      {"ESTABLISHED", CT_ST_ESTABLISHED},
-	{"RELATED", CT_ST_RELATED},   {"INVALID", CT_ST_INVALID},
-	{"UNTRACKED", CT_ST_UNTRACKED},
-};
+static int
+parse_tcp_flags(const char *s, uint8_t *out)
+{
+	return parse_flag_list(s, tcp_flag_names,
+			       sizeof(tcp_flag_names) / sizeof(tcp_flag_names[0]), out);
+}
 
 static int
 parse_ct_states(const char *s, uint8_t *out)
 {
-	char buf[96];
-	if (strlen(s) >= sizeof(buf) || *s == '\0')
-		return -1;
-	snprintf(buf, sizeof(buf), "%s", s);
-	uint8_t v = 0;
-	for (char *save = NULL, *w = strtok_r(buf, ",", &save); w != NULL;
-	     w = strtok_r(NULL, ",", &save)) {
-		size_t i;
-		for (i = 0; i < sizeof(ct_names) / sizeof(ct_names[0]); i++)
-			if (strcasecmp(w, ct_names[i].name) == 0)
-				break;
-		if (i == sizeof(ct_names) / sizeof(ct_names[0]))
-			return -1;
-		v |= ct_names[i].bit;
-	}
-	if (v == 0)
+	uint8_t v;
+	if (*s == '\0' ||
+	    parse_flag_list(s, ct_names, sizeof(ct_names) / sizeof(ct_names[0]), &v) < 0 || v == 0)
 		return -1;
 	*out = v;
 	return 0;
