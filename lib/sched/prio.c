@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sched_err.h"
 #include "prio.h"
 
 struct prio {
@@ -36,25 +37,6 @@ prio_map_default(struct prio_map *m, unsigned bands)
 		m->band[PRIO_DSCP_CS1] = 2;
 }
 
-__attribute__((format(printf, 3, 4))) static int
-map_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
-static char
-lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
 /* Case-insensitive: does [s, s + n) spell `word` exactly? */
 static bool
 tok_is(const char *s, size_t n, const char *word)
@@ -62,7 +44,7 @@ tok_is(const char *s, size_t n, const char *word)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (word[i] == '\0' || lower(s[i]) != word[i])
+		if (word[i] == '\0' || sched_lower(s[i]) != word[i])
 			return false;
 	return word[n] == '\0';
 }
@@ -150,20 +132,20 @@ map_item(const char *tok, size_t n, unsigned bands, bool listed[], struct prio_m
 	unsigned band;
 
 	if (colon == NULL)
-		return map_err(err, errlen, "band map: '%.*s' is not DSCPS:BAND", (int)n, tok);
+		return sched_err(err, errlen, "band map: '%.*s' is not DSCPS:BAND", (int)n, tok);
 	left = (size_t)(colon - tok);
 	right = n - left - 1;
 	if (!tok_uint(colon + 1, right, bands - 1, &band)) {
 		if (tok_digits(colon + 1, right))
-			return map_err(err, errlen,
+			return sched_err(err, errlen,
 				       "band map: band '%.*s' in '%.*s' out of range 0..%u",
 				       (int)right, colon + 1, (int)n, tok, bands - 1);
-		return map_err(err, errlen, "band map: bad band '%.*s' in '%.*s' (expected 0..%u)",
+		return sched_err(err, errlen, "band map: bad band '%.*s' in '%.*s' (expected 0..%u)",
 			       (int)right, colon + 1, (int)n, tok, bands - 1);
 	}
 	if (tok_is(tok, left, "default")) {
 		if (*default_band >= 0)
-			return map_err(err, errlen, "band map: 'default' given twice");
+			return sched_err(err, errlen, "band map: 'default' given twice");
 		*default_band = (int)band;
 		return 0;
 	}
@@ -174,14 +156,14 @@ map_item(const char *tok, size_t n, unsigned bands, bool listed[], struct prio_m
 		if (end == NULL)
 			end = colon;
 		if (end == p)
-			return map_err(err, errlen, "band map: empty DSCP in '%.*s'", (int)n, tok);
+			return sched_err(err, errlen, "band map: empty DSCP in '%.*s'", (int)n, tok);
 		if (!dscp_parse(p, (size_t)(end - p), &d))
-			return map_err(err, errlen,
+			return sched_err(err, errlen,
 				       "band map: unknown DSCP '%.*s' (expected 0..63, cs0..cs7, "
 				       "af11..af43, ef, va, le or be)",
 				       (int)(end - p), p);
 		if (listed[d])
-			return map_err(err, errlen, "band map: DSCP '%.*s' (%u) mapped twice",
+			return sched_err(err, errlen, "band map: DSCP '%.*s' (%u) mapped twice",
 				       (int)(end - p), p, d);
 		listed[d] = true;
 		tmp->band[d] = (uint8_t)band;
@@ -201,7 +183,7 @@ prio_map_parse(const char *str, struct prio_map *m, char *err, size_t errlen)
 	int rc;
 
 	if (str == NULL || m == NULL)
-		return map_err(err, errlen, "band map: missing");
+		return sched_err(err, errlen, "band map: missing");
 	tmp = *m;
 	bands = tmp.bands;
 	for (s = str;;) {
@@ -219,14 +201,14 @@ prio_map_parse(const char *str, struct prio_map *m, char *err, size_t errlen)
 
 		if (first && tok_digits(tok, n)) {
 			if (!tok_uint(tok, n, PRIO_BANDS_MAX, &bands) || bands < 1)
-				return map_err(err, errlen,
+				return sched_err(err, errlen,
 					       "band map: band count '%.*s' out of range 1..%u",
 					       (int)n, tok, PRIO_BANDS_MAX);
 			first = false;
 			continue;
 		}
 		if (first && (bands < 1 || bands > PRIO_BANDS_MAX))
-			return map_err(err, errlen, "band map: no band count given (1..%u)",
+			return sched_err(err, errlen, "band map: no band count given (1..%u)",
 				       PRIO_BANDS_MAX);
 		first = false;
 		rc = map_item(tok, n, bands, listed, &tmp, &default_band, err, errlen);
@@ -234,7 +216,7 @@ prio_map_parse(const char *str, struct prio_map *m, char *err, size_t errlen)
 			return rc;
 	}
 	if (first)
-		return map_err(err, errlen, "band map: empty");
+		return sched_err(err, errlen, "band map: empty");
 
 	if (default_band < 0)
 		default_band = bands > 1 ? 1 : 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sched_err.h"
 #include "qdisc.h"
 
 struct fifo_ent {
@@ -40,19 +41,6 @@ struct qdisc {
 	struct qdisc_stats st; /* root counters; backlog and bands filled on read */
 };
 
-__attribute__((format(printf, 3, 4))) static int
-conf_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 static void
 no_free(void *pkt)
 {
@@ -75,23 +63,23 @@ qdisc_conf_check(const struct qdisc_conf *c, char *err, size_t errlen)
 	unsigned d;
 
 	if (c == NULL)
-		return conf_err(err, errlen, "no configuration");
+		return sched_err(err, errlen, "no configuration");
 	if (c->shaper.rate_bps != 0 &&
 	    (c->shaper.rate_bps > SHAPER_RATE_MAX || c->shaper.burst_bytes < QDISC_SHAPER_BURST_MIN ||
 	     c->shaper.burst_bytes > SHAPER_BURST_MAX))
-		return conf_err(err, errlen, "shaper rate or burst out of range");
+		return sched_err(err, errlen, "shaper rate or burst out of range");
 	switch (c->kind) {
 	case QDISC_KIND_FIFO:
 		if (c->fifo.limit < 1 || c->fifo.limit > FQ_CODEL_LIMIT_MAX)
-			return conf_err(err, errlen, "fifo limit out of range 1..%u",
+			return sched_err(err, errlen, "fifo limit out of range 1..%u",
 					FQ_CODEL_LIMIT_MAX);
 		return 0;
 	case QDISC_KIND_BANDS:
 		if (c->bands.bands < 1 || c->bands.bands > PRIO_BANDS_MAX)
-			return conf_err(err, errlen, "bands out of range 1..%u", PRIO_BANDS_MAX);
+			return sched_err(err, errlen, "bands out of range 1..%u", PRIO_BANDS_MAX);
 		for (d = 0; d < PRIO_DSCP_COUNT; d++)
 			if (c->bands.band[d] >= c->bands.bands)
-				return conf_err(err, errlen, "band map sends DSCP %u to band %u of %u",
+				return sched_err(err, errlen, "band map sends DSCP %u to band %u of %u",
 						d, c->bands.band[d], c->bands.bands);
 		/* Every band is an fq_codel. */
 		__attribute__((fallthrough));
@@ -99,13 +87,13 @@ qdisc_conf_check(const struct qdisc_conf *c, char *err, size_t errlen)
 		p = c->fq_codel;
 		p.ops.free = no_free;
 		if (fq_codel_params_check(&p) != 0)
-			return conf_err(err, errlen, "fq_codel parameter out of range");
+			return sched_err(err, errlen, "fq_codel parameter out of range");
 		if (p.drop_batch > p.limit)
-			return conf_err(err, errlen, "drop_batch %u above limit %u", p.drop_batch,
+			return sched_err(err, errlen, "drop_batch %u above limit %u", p.drop_batch,
 					p.limit);
 		return 0;
 	default:
-		return conf_err(err, errlen, "'%s' is not a scheduler (fq_codel, bands or fifo)",
+		return sched_err(err, errlen, "'%s' is not a scheduler (fq_codel, bands or fifo)",
 				qdisc_kind_name(c->kind));
 	}
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sched_err.h"
 #include "qdisc_args.h"
 
 #define QA_SLOTS 8
@@ -124,29 +125,10 @@ static const struct qa_opt fifo_opts[] = {
 
 #define QA_KINDS "fq_codel, shaper, bands or fifo"
 
-__attribute__((format(printf, 3, 4))) static int
-qa_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
-static char
-lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
 static bool
 unit_is(const char *s, const char *unit)
 {
-	while (*s != '\0' && *unit != '\0' && lower(*s) == *unit) {
+	while (*s != '\0' && *unit != '\0' && sched_lower(*s) == *unit) {
 		s++;
 		unit++;
 	}
@@ -247,13 +229,13 @@ qa_value(const char *kind, const struct qa_opt *o, const char *word, uint64_t *o
 	if (!qa_number(word, units, out, &unit_bad) ||
 	    (o->type == QA_UINT && strchr(word, '.') != NULL)) {
 		if (o->type == QA_UINT && unit_bad)
-			return qa_err(err, errlen, "%s: bad %s '%s' (%s)", kind, o->name, word,
+			return sched_err(err, errlen, "%s: bad %s '%s' (%s)", kind, o->name, word,
 				      what);
-		return qa_err(err, errlen, "%s: bad %s '%s' (%s%s)", kind, o->name, word,
+		return sched_err(err, errlen, "%s: bad %s '%s' (%s%s)", kind, o->name, word,
 			      unit_bad ? "missing or unknown unit; " : "", what);
 	}
 	if (*out < o->min || *out > o->max)
-		return qa_err(err, errlen, "%s: %s '%s' out of range %" PRIu64 "..%" PRIu64 "%s",
+		return sched_err(err, errlen, "%s: %s '%s' out of range %" PRIu64 "..%" PRIu64 "%s",
 			      kind, o->name, word, o->min, o->max,
 			      o->type == QA_TIME    ? " ns"
 			      : o->type == QA_BYTES ? " bytes"
@@ -272,16 +254,16 @@ qa_opts(const char *kind, const struct qa_opt *opts, int argc, char **argv, int 
 		int rc;
 
 		if (argv[i] == NULL)
-			return qa_err(err, errlen, "%s: missing word %d", kind, i);
+			return sched_err(err, errlen, "%s: missing word %d", kind, i);
 		for (o = opts; o->name != NULL; o++)
 			if (strcmp(argv[i], o->name) == 0)
 				break;
 		if (o->name == NULL)
-			return qa_err(err, errlen, "%s: unknown option '%s'", kind, argv[i]);
+			return sched_err(err, errlen, "%s: unknown option '%s'", kind, argv[i]);
 		if (v->seen & (1u << o->slot)) {
 			if (strcmp(v->word[o->slot], argv[i]) == 0)
-				return qa_err(err, errlen, "%s: '%s' given twice", kind, argv[i]);
-			return qa_err(err, errlen, "%s: '%s' conflicts with '%s'", kind, argv[i],
+				return sched_err(err, errlen, "%s: '%s' given twice", kind, argv[i]);
+			return sched_err(err, errlen, "%s: '%s' conflicts with '%s'", kind, argv[i],
 				      v->word[o->slot]);
 		}
 		v->seen |= 1u << o->slot;
@@ -291,7 +273,7 @@ qa_opts(const char *kind, const struct qa_opt *opts, int argc, char **argv, int 
 			continue;
 		}
 		if (i + 1 >= argc || argv[i + 1] == NULL)
-			return qa_err(err, errlen, "%s: '%s' needs a value", kind, o->name);
+			return sched_err(err, errlen, "%s: '%s' needs a value", kind, o->name);
 		i++;
 		if (o->type == QA_STR) {
 			v->str[o->slot] = argv[i];
@@ -355,9 +337,9 @@ qa_shaper(int argc, char **argv, struct qdisc_conf *c, char *err, size_t errlen)
 	if (rc != 0)
 		return rc;
 	if (!qa_has(&v, SH_RATE))
-		return qa_err(err, errlen, "shaper: missing 'rate RATE' (e.g. rate 10mbit)");
+		return sched_err(err, errlen, "shaper: missing 'rate RATE' (e.g. rate 10mbit)");
 	if (!qa_has(&v, SH_BURST))
-		return qa_err(err, errlen, "shaper: missing 'burst BYTES' (e.g. burst 32kb)");
+		return sched_err(err, errlen, "shaper: missing 'burst BYTES' (e.g. burst 32kb)");
 	c->shaper.rate_bps = v.num[SH_RATE];
 	c->shaper.burst_bytes = v.num[SH_BURST];
 	return 0;
@@ -373,7 +355,7 @@ qa_bands(int argc, char **argv, struct qdisc_conf *c, char *err, size_t errlen)
 	int rc;
 
 	if (argc < 2 || argv[1] == NULL)
-		return qa_err(err, errlen, "bands: missing band count N (1..%u)", PRIO_BANDS_MAX);
+		return sched_err(err, errlen, "bands: missing band count N (1..%u)", PRIO_BANDS_MAX);
 	rc = qa_value("bands", &count, argv[1], &n, err, errlen);
 	if (rc != 0)
 		return rc;
@@ -383,9 +365,9 @@ qa_bands(int argc, char **argv, struct qdisc_conf *c, char *err, size_t errlen)
 		return rc;
 	if (qa_has(&v, BANDS_MAP)) {
 		if (prio_map_parse(v.str[BANDS_MAP], &c->bands, map_err, sizeof(map_err)) != 0)
-			return qa_err(err, errlen, "bands: %s", map_err);
+			return sched_err(err, errlen, "bands: %s", map_err);
 		if (c->bands.bands != n)
-			return qa_err(err, errlen, "bands: map '%s' is for %u bands, not %" PRIu64,
+			return sched_err(err, errlen, "bands: map '%s' is for %u bands, not %" PRIu64,
 				      v.str[BANDS_MAP], c->bands.bands, n);
 	}
 	return 0;
@@ -429,9 +411,9 @@ qdisc_args_parse(int argc, char **argv, struct qdisc_conf *conf, char *err, size
 	int rc;
 
 	if (conf == NULL || argc < 0 || (argc > 0 && argv == NULL))
-		return qa_err(err, errlen, "qdisc: invalid arguments");
+		return sched_err(err, errlen, "qdisc: invalid arguments");
 	if (argc == 0 || argv[0] == NULL)
-		return qa_err(err, errlen, "missing qdisc kind (expected " QA_KINDS ")");
+		return sched_err(err, errlen, "missing qdisc kind (expected " QA_KINDS ")");
 
 	/* Work on a copy so *conf stays as it was on any error. */
 	tmp = (struct qdisc_conf){0};
@@ -453,7 +435,7 @@ qdisc_args_parse(int argc, char **argv, struct qdisc_conf *conf, char *err, size
 		tmp.kind = QDISC_KIND_FIFO;
 		rc = qa_fifo(argc, argv, &tmp, err, errlen);
 	} else {
-		rc = qa_err(err, errlen, "unknown qdisc '%s' (expected " QA_KINDS ")", argv[0]);
+		rc = sched_err(err, errlen, "unknown qdisc '%s' (expected " QA_KINDS ")", argv[0]);
 	}
 	if (rc == 0)
 		*conf = tmp;
