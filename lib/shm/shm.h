@@ -33,7 +33,7 @@
 #include <string.h>
 
 #define CAV_SHM_MAGIC UINT64_C(0x314d48534c564143) /* "CAVLSHM1" little-endian */
-#define CAV_SHM_VERSION 1u
+#define CAV_SHM_VERSION 2u
 #define CAV_SHM_LINE 64u
 
 /* Largest UDP payload over IPv4: 65,535 - 20 (IPv4) - 8 (UDP). */
@@ -269,23 +269,113 @@ cav_dg_consume(struct cav_ring *r, uint32_t len)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Byte-stream rings (stream sockets)                                      */
+/* ---------------------------------------------------------------------- */
+
+/* Copy `len` bytes between the ring at free-running index `idx` and a flat
+ * buffer, across the wrap. */
+static inline void
+cav_bs_copy_out(const struct cav_ring *r, uint32_t idx, void *dst, uint32_t len)
+{
+	uint32_t off = idx & (r->size - 1);
+	uint32_t first = r->size - off < len ? r->size - off : len;
+	memcpy(dst, r->data + off, first);
+	memcpy((uint8_t *)dst + first, r->data, len - first);
+}
+static inline void
+cav_bs_copy_in(struct cav_ring *r, uint32_t idx, const void *src, uint32_t len)
+{
+	uint32_t off = idx & (r->size - 1);
+	uint32_t first = r->size - off < len ? r->size - off : len;
+	memcpy(r->data + off, src, first);
+	memcpy(r->data, (const uint8_t *)src + first, len - first);
+}
+
+/* Consumer: bytes published and not yet consumed (the producer's index read
+ * once, acquire), or -1 if impossible (more than the ring): corrupt. */
+static inline int64_t
+cav_bs_avail(const struct cav_ring *r)
+{
+	uint32_t avail = cav_ring_peer_prod(r) - r->local;
+	if (avail > r->size)
+		return -1;
+	return avail;
+}
+
+/* Producer: free bytes, capped so that at most `limit` bytes are in use (a
+ * socket buffer size; the ring size if larger); -1 if the consumer's index
+ * is impossible. */
+static inline int64_t
+cav_bs_room(const struct cav_ring *r, uint32_t limit)
+{
+	int64_t used = cav_dg_used(r);
+	if (used < 0)
+		return -1;
+	if (limit > r->size)
+		limit = r->size;
+	return used >= limit ? 0 : (int64_t)limit - used;
+}
+
+/* Producer: append and publish (the caller checked the room). */
+static inline void
+cav_bs_write(struct cav_ring *r, const void *src, uint32_t len)
+{
+	cav_bs_copy_in(r, r->local, src, len);
+	r->local += len;
+	cav_ring_publish(r);
+}
+
+/* Consumer: hand `len` bytes back to the producer. */
+static inline void
+cav_bs_consume(struct cav_ring *r, uint32_t len)
+{
+	r->local += len;
+	cav_ring_release(r);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Control message rings (fixed-size slots)                                */
 /* ---------------------------------------------------------------------- */
 
 enum cav_op {
-	CAV_OP_SOCKET = 1, /* -> slot */
+	CAV_OP_SOCKET = 1, /* arg: enum cav_sock_type -> slot */
 	CAV_OP_BIND,       /* addr, port (0: ephemeral) -> addr, port */
-	CAV_OP_CONNECT,    /* addr, port; family AF_UNSPEC in arg: dissolve -> local addr, port */
-	CAV_OP_CLOSE,
+	/* Datagram: addr, port; AF_UNSPEC in arg: dissolve -> local addr, port.
+	 * Stream: addr, port -> local addr, port once the SYN is on its way
+	 * (result 0); completion is published in the slot (tcp_state, events,
+	 * so_error). Immediate errors: ENETUNREACH, EADDRNOTAVAIL, EISCONN,
+	 * EALREADY, EADDRINUSE (no ephemeral port). */
+	CAV_OP_CONNECT,
+	CAV_OP_CLOSE,  /* arg: CAV_CLOSE_* */
 	CAV_OP_SETOPT, /* arg: option, val */
 	CAV_OP_NOP,    /* liveness / tests */
+	CAV_OP_LISTEN,   /* stream: arg = backlog (clamped as Linux: somaxconn 4096) */
+	CAV_OP_SHUTDOWN, /* stream: arg = SHUT_RD (0) / SHUT_WR (1) / SHUT_RDWR (2) */
+	CAV_OP_GETOPT,   /* arg: option -> val (e.g. CAV_OPT_TCP_INFO fields) */
 };
+
+enum cav_sock_type {
+	CAV_SOCK_DGRAM = 0,
+	CAV_SOCK_STREAM = 1,
+};
+
+/* CAV_OP_CLOSE arg. */
+#define CAV_CLOSE_ABORT 0x1 /* SO_LINGER on with timeout 0: RST, discard queues */
 
 /* Socket options the daemon must know (cav_msg.arg). */
 enum cav_opt {
 	CAV_OPT_RCVBUF = 1,
 	CAV_OPT_SNDBUF,
 	CAV_OPT_REUSEADDR,
+	CAV_OPT_NODELAY,   /* TCP_NODELAY: val 0/1 */
+	CAV_OPT_LINGER,    /* val: onoff << 31 | seconds */
+	CAV_OPT_KEEPALIVE, /* SO_KEEPALIVE (issue 6) */
+	CAV_OPT_KEEPIDLE,  /* seconds (issue 6) */
+	CAV_OPT_KEEPINTVL, /* seconds (issue 6) */
+	CAV_OPT_KEEPCNT,   /* (issue 6) */
+	CAV_OPT_USER_TIMEOUT, /* ms (issue 6) */
+	CAV_OPT_MAXSEG,    /* TCP_MAXSEG */
+	CAV_OPT_CONGESTION, /* val: CAV_CC_* (issue 6) */
 };
 
 /* One request or response: 64 bytes, one cache line. */
@@ -339,6 +429,39 @@ cav_msg_pop(struct cav_ring *r, struct cav_msg *m)
 
 /* Readiness bits the daemon publishes in cav_shm_sock.events. */
 #define CAV_SOCK_EV_ERR 0x1 /* so_error is set */
+/* Stream sockets (set with a release store after the ring index they
+ * describe was published; never cleared by the daemon except as noted): */
+#define CAV_SOCK_EV_CONNECTED 0x2 /* the handshake completed (connect() done) */
+#define CAV_SOCK_EV_RDHUP 0x4     /* the peer's FIN: no bytes after rx.prod */
+#define CAV_SOCK_EV_WRHUP 0x8     /* nothing more can be sent (FIN sent, reset, closed) */
+#define CAV_SOCK_EV_RESET 0x10    /* reset / aborted / timed out: so_error says why */
+#define CAV_SOCK_EV_CLOSED 0x20   /* the connection no longer exists (CLOSED state) */
+
+/*
+ * Stream sockets use the slot's two rings as byte FIFOs: free-running byte
+ * indices, no records. TX: the client produces; the daemon's consumer index
+ * is SND.UNA (bytes are handed back only when the peer acknowledged them,
+ * retransmissions read from the ring). RX: the daemon produces in-order
+ * bytes (out-of-order data is written ahead of prod but not published);
+ * the client consumes. The receive window is what the client left free
+ * (capped by SO_RCVBUF).
+ *
+ * A listener's RX ring carries accept records instead, in the datagram
+ * format: cav_dg_hdr {len = sizeof(struct cav_accept_rec), addr/port = the
+ * peer} followed by the record. The daemon produces them when a handshake
+ * completes (the new socket's slot is already set up); accept() consumes.
+ */
+struct cav_accept_rec {
+	uint32_t slot;  /* the new connection's socket slot in this segment */
+	uint32_t laddr; /* its local address (network order) */
+	uint16_t lport; /* its local port (network order) */
+	uint16_t rsvd;
+	uint32_t gen; /* the slot's generation (cav_shm_sock.gen) */
+};
+
+/* Client-written words of a stream slot (cav_shm_sock.client_req), read
+ * once per look by the owner worker, which acts on each bit once. */
+#define CAV_REQ_SHUT_WR 0x1 /* FIN after the last byte published in tx.prod */
 
 /* One socket slot. The daemon writes state/rings at CAV_OP_SOCKET; after
  * that each word has the writer named beside it. */
@@ -352,7 +475,17 @@ struct cav_shm_sock {
 	/* Daemon: datagrams dropped because the receive buffer was full
 	 * (relaxed; statistics). */
 	uint64_t rx_drops;
-	uint8_t pad[CAV_SHM_LINE - 16];
+	/* Daemon: stream sockets' TCP state, Linux's numbering (TCP_ESTABLISHED
+	 * = 1 ... TCP_LISTEN = 10, TCP_CLOSING = 11; 7 = TCP_CLOSE) (release;
+	 * client acquire). 0 for datagram sockets. */
+	uint32_t tcp_state;
+	/* Daemon: incremented each time the slot is given to a new socket
+	 * (accepted connections carry it in their accept record). */
+	uint32_t gen;
+	/* Client: CAV_REQ_* bits (release store after the data it refers to
+	 * was published; the daemon reads it with an acquire load). */
+	uint32_t client_req;
+	uint8_t pad[CAV_SHM_LINE - 28];
 	struct cav_ring_idx rx; /* daemon produces, client consumes */
 	struct cav_ring_idx tx; /* client produces, daemon consumes */
 };
