@@ -113,6 +113,22 @@ in_ns() { # NAME CMD...
 
 cavctl() { "$CAVCTL_BIN" -s "$CAV_SOCK" "$@"; }
 
+# ns_listening NAME u|t PORT: a socket in namespace NAME listens on PORT
+# (UDP or TCP); for wait_until, instead of sleeping while a server starts.
+ns_listening() {
+	in_ns "$1" ss -Hln"$2" "sport = :$3" | grep -q .
+}
+
+# pcap_has FILE PATTERN...: the capture written so far has a line matching
+# every PATTERN (tcpdump -U writes each packet as it is captured): for
+# wait_until, instead of sleeping before a capture is stopped.
+pcap_has() {
+	local f=$1 txt p
+	shift
+	txt=$(tcpdump -r "$f" -n 2>/dev/null) || return 1
+	for p in "$@"; do grep -q -- "$p" <<<"$txt" || return 1; done
+}
+
 # A unique interface name for this run (IFNAMSIZ is 16).
 ifname() { printf 'c%s%s' "$((T_ID % 100000))" "$1"; }
 

@@ -24,7 +24,7 @@ rules = $T_DIR/rules
 conntrack_max = 64
 CONF
 udp_echo out 198.18.20.2 9000
-sleep 0.3
+wait_until 5 ns_listening out u 9000 || fail "UDP echo server did not start"
 
 stats() { cavctl -j conntrack stats; }
 field() { python3 -c "import json,sys; print(json.load(sys.stdin)[\"$1\"])"; }

@@ -86,7 +86,8 @@ assert_contains "$ct" "src=198.18.20.2 dst=198.18.20.1 sport=" "DNAT entry (orig
 assert_contains "$ct" "src=198.18.10.2 dst=198.18.20.2 sport=80" "DNAT entry (reply from the inside server)"
 assert_contains "$ct" "nat=snat,dnat" "hairpin entry (both)"
 
-sleep 0.5
+wait_until 5 pcap_has "$T_DIR/in.pcap" "198.18.20.2.[0-9]* > 198.18.10.2.80: Flags \[S\]" \
+	"198.18.20.1.[0-9]* > 198.18.10.2.80: Flags \[S\]" || fail "the capture never showed both SYNs"
 kill -0 "$capture" 2>/dev/null || fail "tcpdump died: $(cat "$T_DIR/tcpdump.log")"
 stop_bg "$capture"
 tcpdump -r "$T_DIR/in.pcap" -n >"$T_DIR/in.txt" 2>"$T_DIR/in.err" || fail "tcpdump -r: $(cat "$T_DIR/in.err")"

@@ -59,7 +59,8 @@ log "curl: '$out', the server saw $(grep -o '^[0-9.]* ' "$T_DIR/http-8080.log" |
 # UDP: an echo server outside; two destinations from one source port.
 udp_echo out 198.18.20.2 9000
 udp_echo out 198.18.20.2 9001
-sleep 0.3
+wait_until 5 ns_listening out u 9000 || fail "UDP echo server 9000 did not start"
+wait_until 5 ns_listening out u 9001 || fail "UDP echo server 9001 did not start"
 out=$(in_ns in bash -c 'echo udp-hello | timeout 5 socat -t 2 - UDP4:198.18.20.2:9000,sourceport=40500') ||
 	fail "socat UDP through masquerade: '$out'"
 assert_eq "udp-hello" "$out" "UDP echo"
@@ -109,7 +110,10 @@ print("  nat:", s["nat"], "handoffs:", s["handoff"])
 ' || fail "conntrack stats"
 
 # The capture: only the gateway's address outside, replies back to it.
-sleep 0.5
+# Wait until it holds the last packets the checks below look for.
+wait_until 5 pcap_has "$T_DIR/out.pcap" "198.18.20.2 > 198.18.20.1: ICMP echo reply" \
+	"198.18.20.1.40500 > 198.18.20.2.9000: UDP" "udp port 9999 unreachable" ||
+	fail "the capture never showed the expected packets"
 stop_bg "$capture"
 tcpdump -r "$T_DIR/out.pcap" -n 2>/dev/null >"$T_DIR/out.txt"
 if grep -q "198.18.10." "$T_DIR/out.txt"; then

@@ -86,7 +86,6 @@ in_ns a sysctl -qw net.ipv4.tcp_ecn=1
 in_ns b sysctl -qw net.ipv4.tcp_ecn=1
 qset fq_codel ecn # fresh counters
 iperf 5 1 "$T_DIR/ecn.json"
-sleep 0.1
 marks=$(qdisc_json ecn_mark)
 drops=$(qdisc_json drops)
 log "ECN: ecn_mark $marks, drops $drops"
@@ -114,12 +113,21 @@ import re, statistics, sys
 t = [float(x) for x in re.findall(r"time=([0-9.]+)", open(sys.argv[1]).read())]
 print("%.2f %d" % (statistics.median(t) if t else 1e9, len(t)))' "$1"
 }
+qdisc_sent_at_least() { # N: packets sent by the port's qdiscs (all levels summed)
+	local n
+	n=$(cavctl -j qdisc show -s dev dpb | python3 -c '
+import json, sys
+print(max(q.get("packets", 0) for q in json.load(sys.stdin)))')
+	[ "$n" -ge "$1" ]
+}
 under_load() { # NAME
 	timeout 20 ip netns exec "$(ns a)" iperf3 -c 198.18.2.2 -p 5201 -C cubic -t 8 -J \
 		>"$T_DIR/$1-iperf.json" 2>&1 &
 	local ip=$!
 	T_PIDS+=("$ip")
-	sleep 2 # let the queue build
+	# The queue builds once iperf3 is in full swing: wait for its first
+	# thousand packets through the qdisc (counters are fresh after qset).
+	wait_until 10 qdisc_sent_at_least 1000 || fail "$1: no traffic through the qdisc"
 	in_ns a ping -i 0.1 -c 50 -W 3 198.18.2.2 >"$T_DIR/$1-ping.txt" 2>&1 || true
 	wait "$ip" || fail "$1: iperf3 failed: $(tail -n 5 "$T_DIR/$1-iperf.json")"
 }

@@ -99,7 +99,7 @@ while True:
     s.sendto(d, a)
 PY
 bg ip netns exec "$(ns peer)" python3 "$T_DIR/echo.py"
-sleep 0.3
+wait_until 5 ns_listening peer u 7777 || fail "Linux echo server did not start"
 out=$("$EX/udp_echo_client" -n 20 -s 1000 198.18.0.2 7777 2>&1) || fail "client to Linux echo: $out"
 assert_contains "$out" "ok 20/20" "libcavsock client to Linux"
 out=$("$EX/udp_echo_client" -n 3 -s 65507 -t 3000 198.18.0.2 7777 2>&1) || fail "65507-byte client to Linux echo: $out"

@@ -59,7 +59,7 @@ while True:
     s.sendto(d, a)
 PY
 bg ip netns exec "$(ns peer)" python3 "$T_DIR/echo.py"
-sleep 0.3
+wait_until 5 ns_listening peer u 7777 || fail "Linux echo server did not start"
 pids=()
 for i in $(seq 100); do
 	"$EX/udp_echo_client" -n 20 -s 200 -t 3000 198.18.0.2 7777 >"$T_DIR/c$i.log" 2>&1 &
@@ -76,7 +76,8 @@ wait_until 2 sh -c "[ \$($CAVCTL_BIN -s $CAV_SOCK ss | tail -n +2 | wc -l) -eq 1
 bpid=$!
 T_PIDS+=("$bpid")
 wait_until 5 grep -q blocked "$T_DIR/b.log" || fail "blocking client did not start"
-sleep 0.2
+# In cav_recv: past its spin, asleep in poll() on the eventfd.
+wait_until 5 grep -q "^State:[[:space:]]*S" "/proc/$bpid/status" || fail "blocking client never slept"
 t0=$(ms)
 cav_stop
 for _ in $(seq 100); do kill -0 "$bpid" 2>/dev/null || break; sleep 0.02; done
