@@ -6,6 +6,7 @@
  * it resolves (or answers with ICMP host unreachable when that fails).
  */
 #include <stdbool.h>
+#include <string.h>
 
 #include <rte_ether.h>
 
@@ -26,19 +27,23 @@ neigh_output_process(struct rte_graph *graph, struct rte_node *node, void **objs
 	struct dp_worker *w = dp_worker_of(node);
 	struct neigh_table *t = w->sh->neigh;
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
-	/* A burst mostly goes to one next hop: look each one up once. */
+	/* A burst mostly goes to one next hop: look each one up once, and
+	 * build its Ethernet header once (copied whole into each frame). */
 	uint16_t last_port = UINT16_MAX;
 	uint32_t last_hop = 0;
 	bool last_found = false;
-	struct rte_ether_addr dst;
+	struct rte_ether_hdr hdr = {.ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4)};
+	struct graph_burst b = GRAPH_BURST_INIT;
 	for (uint16_t i = 0; i < nb_objs; i++) {
 		struct rte_mbuf *m = objs[i];
-		struct pkt_meta *pm = pkt_meta(m);
+		const struct pkt_meta *pm = pkt_meta(m);
 		rte_edge_t e;
 		if (pm->out_port != last_port || pm->nexthop != last_hop) {
 			last_port = pm->out_port;
 			last_hop = pm->nexthop;
-			last_found = neigh_lookup(t, last_port, last_hop, &dst);
+			last_found = neigh_lookup(t, last_port, last_hop, &hdr.dst_addr);
+			if (last_found)
+				hdr.src_addr = w->sh->ports[last_port].mac;
 		}
 		if (!last_found) {
 			e = NEIGH_TO_CONTROL;
@@ -48,20 +53,20 @@ neigh_output_process(struct rte_graph *graph, struct rte_node *node, void **objs
 			if (unlikely(eh == NULL)) {
 				e = NEIGH_DROP_NO_HEADROOM;
 			} else {
-				eh->dst_addr = dst;
-				eh->src_addr = w->sh->ports[pm->out_port].mac;
-				eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+				memcpy(eh, &hdr, sizeof(hdr));
 				m->l2_len = sizeof(*eh);
 				e = NEIGH_TO_TX;
 			}
 		}
-		if (likely(nb_objs <= RTE_GRAPH_BURST_SIZE))
+		if (likely(nb_objs <= RTE_GRAPH_BURST_SIZE)) {
 			edges[i] = e;
-		else /* longer than a burst (fragments): one by one */
+			graph_burst_add(&b, e, m);
+		} else { /* longer than a burst (fragments): one by one */
 			graph_next(graph, node, e, m);
+		}
 	}
 	if (likely(nb_objs <= RTE_GRAPH_BURST_SIZE))
-		graph_next_burst(graph, node, objs, edges, nb_objs);
+		graph_burst_send(graph, node, objs, edges, nb_objs, &b);
 	return nb_objs;
 }
 

@@ -39,6 +39,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_spinlock.h>
@@ -81,6 +82,18 @@ struct ct_tuple {
 	uint8_t proto;
 	uint8_t pad[3];
 } __attribute__((aligned(8))); /* rte_hash_crc reads the key 8 bytes at a time */
+
+/* Equal tuples (pad included: it is zero in every tuple we build). */
+static inline bool
+ct_tuple_eq(const struct ct_tuple *a, const struct ct_tuple *b)
+{
+	uint64_t a0, a1, b0, b1;
+	memcpy(&a0, a, 8);
+	memcpy(&a1, (const uint8_t *)a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, (const uint8_t *)b + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
 
 static inline struct ct_tuple
 ct_tuple_invert(const struct ct_tuple *t)
@@ -203,6 +216,23 @@ struct ct_table;
  * NAT mapping: lib/nat releases it. */
 typedef void (*ct_release_fn)(void *ctx, const struct ct_entry *e, uint64_t now);
 
+/*
+ * A worker's cache of the shared hash's answers for the entries it owns,
+ * direct-mapped by a hash of the tuple: an entry and direction, valid
+ * while the entry keeps the generation it had (a killed entry's changes).
+ * Buckets of two slots, the latest answer first. A hit costs two
+ * multiplications and a compare of the entry's tuple where the shared
+ * rte_hash costs ~180 instructions per packet (CRC, bucket walk, key
+ * compare, the lock-free retry check).
+ */
+#define CT_CACHE_BITS 12
+struct ct_cache_slot {
+	uint32_t idx; /* CT_IDX_NONE: empty */
+	uint16_t gen;
+	uint8_t dir;
+	uint8_t pad;
+};
+
 /* One worker's part of the table: its slice of entries (single writer). */
 struct ct_worker {
 	struct ct_table *t;
@@ -216,6 +246,7 @@ struct ct_worker {
 	uint32_t flush_seen;
 	struct ct_stats st; /* single writer, read by the control plane */
 	struct rte_ring *handoff; /* packets for entries this worker owns (MP/SC) */
+	struct ct_cache_slot cache[1u << CT_CACHE_BITS];
 };
 
 struct ct_timeouts {
@@ -269,6 +300,12 @@ int ct_lookup(const struct ct_table *t, const struct ct_tuple *k, uint32_t *idx,
  * the buckets of many keys together): found[i] 0 or -1. */
 void ct_lookup_bulk(const struct ct_table *t, const struct ct_tuple **k, uint32_t n, int *found,
 		    uint32_t *idx, int *dir);
+/* The same on worker cw, through its cache first (struct ct_cache_slot):
+ * only the tuples it misses go to the hash; an answer for an entry cw
+ * owns fills the cache. An answer may be stale as ct_lookup_bulk's may
+ * (ct_in_found checks the entry's tuple). */
+void ct_lookup_burst(struct ct_worker *cw, const struct ct_tuple **k, uint32_t n, int *found,
+		     uint32_t *idx, int *dir);
 
 /*
  * Create an entry for a new connection whose first packet has `orig`

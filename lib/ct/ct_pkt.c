@@ -311,7 +311,7 @@ ct_in_found(struct ct_worker *cw, const struct nf_pkt *p, uint64_t now, int foun
 		}
 		struct ct_entry *e = ct_entry_at(t, i);
 		if (unlikely(!(e->status & CT_S_IN_USE) ||
-			     memcmp(&e->t[dir], &p->tuple, sizeof(p->tuple)) != 0))
+			     !ct_tuple_eq(&e->t[dir], &p->tuple)))
 			/* A lookup made for the whole burst, before an earlier
 			 * packet of it removed or replaced this entry: again. */
 			return ct_in(cw, p, now, idx, info, created);

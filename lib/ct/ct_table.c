@@ -101,6 +101,8 @@ ct_table_create(uint32_t max, unsigned int n_workers, uint64_t hz, struct rte_rc
 		cw->base = i * t->per_worker;
 		cw->n = t->per_worker;
 		cw->unrep_head = cw->unrep_tail = CT_IDX_NONE;
+		for (uint32_t s = 0; s < RTE_DIM(cw->cache); s++)
+			cw->cache[s].idx = CT_IDX_NONE;
 		/* Free list in index order. */
 		for (uint32_t k = 0; k < cw->n; k++) {
 			struct ct_entry *e = &t->e[cw->base + k];
@@ -178,6 +180,77 @@ ct_lookup_bulk(const struct ct_table *t, const struct ct_tuple **k, uint32_t n, 
 			found[base + i] = 0;
 			idx[base + i] = (uint32_t)(v >> 1);
 			dir[base + i] = (int)(v & 1);
+		}
+	}
+}
+
+/* The cache bucket of a tuple (two slots: a pair of flows sharing one
+ * does not thrash): the 16 bytes (pad zero, as for the hash) mixed by two
+ * multiplications, the top bits. */
+static inline uint32_t
+cache_bucket(const struct ct_tuple *k)
+{
+	uint64_t a, b;
+	memcpy(&a, k, sizeof(a));
+	memcpy(&b, (const uint8_t *)k + sizeof(a), sizeof(b));
+	uint64_t h = (a ^ (b * UINT64_C(0x9e3779b97f4a7c15))) * UINT64_C(0xff51afd7ed558ccd);
+	return (uint32_t)(h >> (64 - CT_CACHE_BITS + 1)) * 2;
+}
+
+static inline bool
+cache_hit(const struct ct_table *t, const struct ct_cache_slot *c, const struct ct_tuple *k)
+{
+	if (c->idx == CT_IDX_NONE)
+		return false;
+	/* Ours (only those are cached): no other writer. */
+	const struct ct_entry *e = &t->e[c->idx];
+	return e->gen == c->gen && (e->status & CT_S_IN_USE) && ct_tuple_eq(&e->t[c->dir], k);
+}
+
+void
+ct_lookup_burst(struct ct_worker *cw, const struct ct_tuple **k, uint32_t n, int *found,
+		uint32_t *idx, int *dir)
+{
+	const struct ct_table *t = cw->t;
+	const struct ct_tuple *miss_k[RTE_HASH_LOOKUP_BULK_MAX];
+	uint32_t miss_at[RTE_HASH_LOOKUP_BULK_MAX], bucket[RTE_HASH_LOOKUP_BULK_MAX];
+	int mfound[RTE_HASH_LOOKUP_BULK_MAX], mdir[RTE_HASH_LOOKUP_BULK_MAX];
+	uint32_t midx[RTE_HASH_LOOKUP_BULK_MAX];
+
+	for (uint32_t base = 0; base < n; base += RTE_HASH_LOOKUP_BULK_MAX) {
+		uint32_t m = RTE_MIN(n - base, (uint32_t)RTE_HASH_LOOKUP_BULK_MAX), nm = 0;
+		for (uint32_t i = base; i < base + m; i++) {
+			uint32_t b = cache_bucket(k[i]);
+			const struct ct_cache_slot *c = &cw->cache[b];
+			if (!cache_hit(t, c, k[i]) && !cache_hit(t, ++c, k[i]))
+				c = NULL;
+			if (c != NULL) {
+				found[i] = 0;
+				idx[i] = c->idx;
+				dir[i] = c->dir;
+				continue;
+			}
+			miss_k[nm] = k[i];
+			miss_at[nm] = i;
+			bucket[nm++] = b;
+		}
+		if (nm == 0)
+			continue;
+		ct_lookup_bulk(t, miss_k, nm, mfound, midx, mdir);
+		for (uint32_t j = 0; j < nm; j++) {
+			uint32_t i = miss_at[j];
+			found[i] = mfound[j];
+			if (mfound[j] != 0)
+				continue;
+			idx[i] = midx[j];
+			dir[i] = mdir[j];
+			if (ct_owner_of(t, midx[j]) != cw->id)
+				continue;
+			/* The new answer first, the one it displaces second. */
+			struct ct_cache_slot *c = &cw->cache[bucket[j]];
+			c[1] = c[0];
+			c[0] = (struct ct_cache_slot){
+				.idx = midx[j], .gen = t->e[midx[j]].gen, .dir = (uint8_t)mdir[j]};
 		}
 	}
 }

@@ -55,46 +55,81 @@ RTE_INIT(eth_input_init)
 	graph_register_setup_hook(eth_input_setup);
 }
 
+/* The 48 bits of a MAC address in the low bits of a 64-bit word (the two
+ * bytes after it are read and masked off: the caller makes sure they are
+ * there). One compare instead of three. */
+static inline uint64_t
+mac48(const struct rte_ether_addr *a)
+{
+	uint64_t v;
+	memcpy(&v, a, sizeof(v));
+	return rte_le_to_cpu_64(v) & UINT64_C(0xffffffffffff);
+}
+
+/* Ours per port, built once per call: the port's MAC as mac48() reads it. */
+struct eth_ports {
+	uint64_t mac[CAV_MAX_PORTS];
+	unsigned int n;
+};
+
 static inline rte_edge_t
-classify(const struct dp_worker *w, struct rte_mbuf *m)
+classify(const struct eth_ports *ports, unsigned int *last, struct rte_mbuf *m)
 {
 	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr)))
 		return ETH_DROP_TRUNCATED;
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct dp_port *p = &w->sh->ports[pkt_meta(m)->in_port];
-	if (!rte_is_same_ether_addr(&eh->dst_addr, &p->mac)) {
-		if (rte_is_broadcast_ether_addr(&eh->dst_addr))
-			;
+	/* The source address follows the destination: 8 bytes are there. */
+	const uint64_t dst = mac48(&eh->dst_addr);
+	const uint16_t in_port = pkt_meta(m)->in_port;
+	if (unlikely(in_port >= ports->n || dst != ports->mac[in_port])) {
+		if (dst == UINT64_C(0xffffffffffff))
+			; /* broadcast */
 		else if (rte_is_multicast_ether_addr(&eh->dst_addr))
 			return ETH_DROP_MULTICAST; /* no group joined */
 		else
 			return ETH_DROP_OTHER_HOST;
 	}
 	uint16_t type = eh->ether_type;
-	if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || type == RTE_BE16(RTE_ETHER_TYPE_QINQ))
-		return ETH_DROP_VLAN; /* tagged frames are not supported (docs/unsupported.md) */
-	for (unsigned int i = 0; i < n_types; i++)
-		if (types[i].type_be == type) {
-			rte_pktmbuf_adj(m, sizeof(struct rte_ether_hdr));
-			return types[i].edge;
-		}
-	return ETH_DROP_UNKNOWN_TYPE;
+	/* A burst is mostly one EtherType: the last one matched first. */
+	unsigned int i = *last;
+	if (unlikely(i >= n_types || types[i].type_be != type)) {
+		if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || type == RTE_BE16(RTE_ETHER_TYPE_QINQ))
+			return ETH_DROP_VLAN; /* tagged frames are not supported (docs/unsupported.md) */
+		for (i = 0; i < n_types && types[i].type_be != type; i++)
+			;
+		if (i == n_types)
+			return ETH_DROP_UNKNOWN_TYPE;
+		*last = i;
+	}
+	rte_pktmbuf_adj(m, sizeof(struct rte_ether_hdr));
+	return types[i].edge;
 }
 
 static uint16_t
 eth_input_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
-	const struct dp_worker *w = dp_worker_of(node);
+	const struct dp_shared *sh = dp_worker_of(node)->sh;
+	struct eth_ports ports;
+	unsigned int last = 0;
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
+	ports.n = sh->n_ports;
+	for (unsigned int p = 0; p < ports.n; p++) {
+		uint64_t v = 0;
+		memcpy(&v, &sh->ports[p].mac, sizeof(sh->ports[p].mac));
+		ports.mac[p] = rte_le_to_cpu_64(v);
+	}
 	if (unlikely(nb_objs > RTE_GRAPH_BURST_SIZE)) {
 		/* A stream longer than a burst (many ports): one by one. */
 		for (uint16_t i = 0; i < nb_objs; i++)
-			graph_next(graph, node, classify(w, objs[i]), objs[i]);
+			graph_next(graph, node, classify(&ports, &last, objs[i]), objs[i]);
 		return nb_objs;
 	}
-	for (uint16_t i = 0; i < nb_objs; i++)
-		edges[i] = classify(w, objs[i]);
-	graph_next_burst(graph, node, objs, edges, nb_objs);
+	struct graph_burst b = GRAPH_BURST_INIT;
+	for (uint16_t i = 0; i < nb_objs; i++) {
+		edges[i] = classify(&ports, &last, objs[i]);
+		graph_burst_add(&b, edges[i], objs[i]);
+	}
+	graph_burst_send(graph, node, objs, edges, nb_objs, &b);
 	return nb_objs;
 }
 

@@ -193,6 +193,11 @@ nf_worker_fini(struct dp_worker *w)
 	w->nf = NULL;
 }
 
+_Static_assert(DP_NF_PREROUTING == 1u << NF_HOOK_PREROUTING && DP_NF_INPUT == 1u << NF_HOOK_INPUT &&
+		       DP_NF_FORWARD == 1u << NF_HOOK_FORWARD && DP_NF_OUTPUT == 1u << NF_HOOK_OUTPUT &&
+		       DP_NF_POSTROUTING == 1u << NF_HOOK_POSTROUTING,
+	       "dp.h's DP_NF_* bits follow enum nf_hook");
+
 void
 nf_worker_tick(struct dp_worker *w)
 {
@@ -203,6 +208,7 @@ nf_worker_tick(struct dp_worker *w)
 	const struct nf_ruleset *rs = __atomic_load_n(&nf->rs, __ATOMIC_ACQUIRE);
 	w->nf_rs = rs;
 	w->nf_defrag = rs != NULL && rs->ct;
+	w->nf_busy = rs != NULL ? rs->hooks : 0;
 	if (w->nf != NULL && w->nf->ct != NULL)
 		ct_worker_gc(w->nf->ct, w->now);
 }

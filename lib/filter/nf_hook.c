@@ -353,6 +353,60 @@ snat_decide(struct hook_ctx *c, struct ct_entry *e, struct rte_mbuf *m, struct n
 
 /* ---- the hook ---- */
 
+/* Step 4 for one packet the earlier steps passed: the filter chain's
+ * verdict, SNAT, confirmation. Returns its edge. `key` and `res` are its
+ * classification (filter != NULL). */
+static inline rte_edge_t
+finish_one(struct hook_ctx *c, const struct nf_rt_chain *filter, struct rte_mbuf *m,
+	   struct nf_pkt *p, const struct nf_key *key, uint32_t res)
+{
+	struct pkt_meta *meta = pkt_meta(m);
+	bool stale;
+	struct ct_entry *e = meta_entry(c, meta, &stale);
+	if (unlikely(stale)) /* killed by an earlier packet of this burst (its
+			      * connection's first packet, refused) */
+		return NF_EDGE_DROP_CT_STALE;
+	if (filter != NULL) {
+		struct verdict v = walk(c, filter, (int)res - 1, key, m, p);
+		if (v.t == NF_T_DROP) {
+			kill_if_new(c, e, meta);
+			return v.policy ? NF_EDGE_DROP_POLICY : NF_EDGE_DROP_RULE;
+		}
+		if (v.t == NF_T_REJECT) {
+			kill_if_new(c, e, meta);
+			if (v.r->u.reject.tcp_reset) /* never a RST for a RST (RFC 9293 §3.10.7.1) */
+				return (p->tcp_flags & RTE_TCP_RST_FLAG) || !p->l4_ok ? NF_EDGE_DROP_RULE
+										: NF_EDGE_TCP_RESET;
+			meta->icmp_type = v.r->u.reject.type;
+			meta->icmp_code = v.r->u.reject.code;
+			return NF_EDGE_ICMP_ERROR;
+		}
+	}
+	if (e != NULL && (c->hook == NF_HOOK_POSTROUTING || c->hook == NF_HOOK_INPUT)) {
+		if (!(e->status & CT_S_SNAT_DONE)) {
+			if (c->hook == NF_HOOK_POSTROUTING && !snat_decide(c, e, m, p)) {
+				ct_kill(c->cw, e, c->w->now);
+				return NF_EDGE_DROP_NAT_NO_PORT;
+			}
+			e->status |= CT_S_SNAT_DONE;
+		}
+		if ((e->status & (CT_S_SNAT | CT_S_DNAT)) &&
+		    nat_apply(m, p, e, meta_dir(meta), NAT_MANIP_SRC, meta_related(meta)) < 0) {
+			kill_if_new(c, e, meta);
+			return NF_EDGE_DROP_TRUNCATED;
+		}
+		int rc;
+		if (!(e->status & CT_S_CONFIRMED) && !meta_related(meta) &&
+		    (rc = ct_confirm(c->cw, e)) < 0) {
+			ct_kill(c->cw, e, c->w->now);
+			return rc == -EEXIST ? NF_EDGE_DROP_CT_CLASH : NF_EDGE_DROP_CT_FULL;
+		}
+	}
+	if (c->hook == NF_HOOK_OUTPUT && (meta->flags & PKT_META_F_LOCAL_DST))
+		return NF_EDGE_LOCAL;
+	return NF_EDGE_NEXT;
+}
+
 static uint16_t
 nf_hook_slow(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs,
 	     enum nf_hook hook, struct dp_worker *w, const struct nf_ruleset *rs)
@@ -375,7 +429,8 @@ nf_hook_slow(struct rte_graph *graph, struct rte_node *node, void **objs, uint16
 	rte_edge_t edge[RTE_GRAPH_BURST_SIZE];
 	uint16_t nk = 0;
 
-	if (unlikely(nb_objs > RTE_GRAPH_BURST_SIZE))
+	const bool clamped = nb_objs > RTE_GRAPH_BURST_SIZE;
+	if (unlikely(clamped))
 		nb_objs = RTE_GRAPH_BURST_SIZE; /* a node never gets more in one call */
 
 	/* 1: parse; conntrack's lookups for the whole burst at once. */
@@ -398,7 +453,7 @@ nf_hook_slow(struct rte_graph *graph, struct rte_node *node, void **objs, uint16
 		const struct ct_tuple *tk[RTE_GRAPH_BURST_SIZE];
 		for (uint16_t i = 0; i < nb_objs; i++)
 			tk[i] = &p[i].tuple;
-		ct_lookup_bulk(c.cw->t, tk, nb_objs, found, fidx, fdir);
+		ct_lookup_burst(c.cw, tk, nb_objs, found, fidx, fdir);
 	}
 
 	/* 2: conntrack, DNAT; the keys of the packets the filter sees. */
@@ -476,78 +531,24 @@ nf_hook_slow(struct rte_graph *graph, struct rte_node *node, void **objs, uint16
 	if (filter != NULL && nk > 0)
 		nf_chain_classify(filter, kp, res, nk);
 
-	/* 4: verdicts, SNAT, confirmation. */
+	/* 4: verdicts, SNAT, confirmation; the edges go out together (the
+	 * whole stream moves at once when every packet takes one edge). */
+	rte_edge_t out[RTE_GRAPH_BURST_SIZE];
+	struct graph_burst b = GRAPH_BURST_INIT;
 	for (uint16_t i = 0; i < nb_objs; i++) {
-		struct rte_mbuf *m = objs[i];
-		struct pkt_meta *meta = pkt_meta(m);
-		if (edge[i] != NF_EDGE_NEXT) {
-			graph_next(graph, node, edge[i], m);
-			continue;
-		}
-		bool stale;
-		struct ct_entry *e = meta_entry(&c, meta, &stale);
-		if (unlikely(stale)) {
-			/* Killed by an earlier packet of this burst (its
-			 * connection's first packet, refused). */
-			graph_next(graph, node, NF_EDGE_DROP_CT_STALE, m);
-			continue;
-		}
-		if (filter != NULL) {
-			struct verdict v = walk(&c, filter, (int)res[kidx[i]] - 1, &keys[kidx[i]], m,
-						&p[i]);
-			if (v.t == NF_T_DROP) {
-				kill_if_new(&c, e, meta);
-				graph_next(graph, node,
-					   v.policy ? NF_EDGE_DROP_POLICY : NF_EDGE_DROP_RULE, m);
-				continue;
-			}
-			if (v.t == NF_T_REJECT) {
-				kill_if_new(&c, e, meta);
-				if (v.r->u.reject.tcp_reset) {
-					/* Never a RST for a RST (RFC 9293 §3.10.7.1). */
-					graph_next(graph, node,
-						   (p[i].tcp_flags & RTE_TCP_RST_FLAG) || !p[i].l4_ok
-							   ? NF_EDGE_DROP_RULE
-							   : NF_EDGE_TCP_RESET,
-						   m);
-				} else {
-					meta->icmp_type = v.r->u.reject.type;
-					meta->icmp_code = v.r->u.reject.code;
-					graph_next(graph, node, NF_EDGE_ICMP_ERROR, m);
-				}
-				continue;
-			}
-		}
-		if (e != NULL && (hook == NF_HOOK_POSTROUTING || hook == NF_HOOK_INPUT)) {
-			if (!(e->status & CT_S_SNAT_DONE)) {
-				if (hook == NF_HOOK_POSTROUTING && !snat_decide(&c, e, m, &p[i])) {
-					ct_kill(c.cw, e, w->now);
-					graph_next(graph, node, NF_EDGE_DROP_NAT_NO_PORT, m);
-					continue;
-				}
-				e->status |= CT_S_SNAT_DONE;
-			}
-			if ((e->status & (CT_S_SNAT | CT_S_DNAT)) &&
-			    nat_apply(m, &p[i], e, meta_dir(meta), NAT_MANIP_SRC,
-				      meta_related(meta)) < 0) {
-				kill_if_new(&c, e, meta);
-				graph_next(graph, node, NF_EDGE_DROP_TRUNCATED, m);
-				continue;
-			}
-			int rc;
-			if (!(e->status & CT_S_CONFIRMED) && !meta_related(meta) &&
-			    (rc = ct_confirm(c.cw, e)) < 0) {
-				ct_kill(c.cw, e, w->now);
-				graph_next(graph, node,
-					   rc == -EEXIST ? NF_EDGE_DROP_CT_CLASH : NF_EDGE_DROP_CT_FULL, m);
-				continue;
-			}
-		}
-		if (hook == NF_HOOK_OUTPUT && (meta->flags & PKT_META_F_LOCAL_DST))
-			graph_next(graph, node, NF_EDGE_LOCAL, m);
+		if (edge[i] != NF_EDGE_NEXT)
+			out[i] = edge[i];
+		else if (filter != NULL)
+			out[i] = finish_one(&c, filter, objs[i], &p[i], &keys[kidx[i]], res[kidx[i]]);
 		else
-			graph_next(graph, node, NF_EDGE_NEXT, m);
+			out[i] = finish_one(&c, NULL, objs[i], &p[i], NULL, 0);
+		graph_burst_add(&b, out[i], objs[i]);
 	}
+	if (likely(!clamped))
+		graph_burst_send(graph, node, objs, out, nb_objs, &b);
+	else
+		for (uint16_t i = 0; i < nb_objs; i++)
+			graph_next(graph, node, out[i], objs[i]);
 	return nb_objs;
 }
 

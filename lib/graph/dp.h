@@ -40,6 +40,8 @@ struct txq;
 struct nf_shared;
 struct nf_worker;
 struct nf_ruleset;
+struct tcpdp;
+struct tcpdp_worker;
 
 /* Per-packet metadata, in the mbuf private area (the pool's priv_size). */
 struct pkt_meta {
@@ -149,6 +151,9 @@ struct dp_shared {
 	/* Netfilter hooks, conntrack and NAT (lib/filter nf.h); NULL: none
 	 * (every hook passes every packet). */
 	struct nf_shared *nf;
+	/* TCP (lib/tcpdp): the connection table and the core's configuration;
+	 * NULL: no TCP. */
+	struct tcpdp *tcp;
 	bool quit;              /* set by the main lcore (release); workers poll it */
 };
 
@@ -184,7 +189,24 @@ struct dp_worker {
 	struct nf_worker *nf;
 	const struct nf_ruleset *nf_rs;
 	bool nf_defrag;
+	/* The hooks of nf_rs with work to do in this walk: bit DP_NF_<hook>
+	 * (set by nf_worker_tick with nf_rs; 0: none). A stage before an idle
+	 * hook may do the stages behind it in its own loop instead of going
+	 * through the hook's node, as Linux's NF_HOOK calls okfn directly
+	 * when no hook function is registered. */
+	uint32_t nf_busy;
+	/* TCP (lib/tcpdp): this worker's protocol stack, timer wheel, slice of
+	 * the connection table and handoff ring. */
+	struct tcpdp_worker *tcp;
 } __rte_cache_aligned;
+
+/* Bits of dp_worker.nf_busy, in the order of lib/filter's enum nf_hook
+ * (nf_ctl.c checks it at build time). */
+#define DP_NF_PREROUTING (1u << 0)
+#define DP_NF_INPUT (1u << 1)
+#define DP_NF_FORWARD (1u << 2)
+#define DP_NF_OUTPUT (1u << 3)
+#define DP_NF_POSTROUTING (1u << 4)
 
 /* TSC ticks to ns, exact (no overflow for any uptime): two divisions,
  * once per loop iteration. */

@@ -36,26 +36,54 @@ graph_next(struct rte_graph *graph, struct rte_node *node, rte_edge_t edge, stru
  * at once (rte_node_next_stream_move: a pointer swap when the next stream is
  * empty) instead of packet by packet. Only for a node working on its own
  * stream (objs == node->objs); traced packets are recorded either way.
+ *
+ * A node gathers what that needs in its own loop, graph_burst_add() for
+ * each packet as its edge is decided, then calls graph_burst_send(): no
+ * second loop over the burst. All edges are equal when their OR equals
+ * their AND.
  */
+struct graph_burst {
+	rte_edge_t any;	 /* OR of the edges */
+	rte_edge_t all;	 /* AND of the edges */
+	uint32_t traced; /* OR of the packets' trace ids: 0 = none traced */
+};
+#define GRAPH_BURST_INIT {.any = 0, .all = (rte_edge_t)~0, .traced = 0}
+
 static inline void
-graph_next_burst(struct rte_graph *graph, struct rte_node *node, void **objs,
-		 const rte_edge_t *edges, uint16_t n)
+graph_burst_add(struct graph_burst *b, rte_edge_t e, struct rte_mbuf *m)
+{
+	b->any |= e;
+	b->all &= e;
+	b->traced |= pkt_meta(m)->trace_id;
+}
+
+static inline void
+graph_burst_send(struct rte_graph *graph, struct rte_node *node, void **objs,
+		 const rte_edge_t *edges, uint16_t n, const struct graph_burst *b)
 {
 	if (unlikely(n == 0))
 		return;
-	const rte_edge_t e0 = edges[0];
-	rte_edge_t diff = 0;
-	for (uint16_t i = 0; i < n; i++) {
-		diff |= edges[i] ^ e0;
-		if (unlikely(pkt_meta(objs[i])->trace_id != 0))
-			trace_record(dp_worker_of(node), node, objs[i], edges[i]);
-	}
-	if (likely(diff == 0)) {
-		rte_node_next_stream_move(graph, node, e0);
+	if (unlikely(b->traced != 0))
+		for (uint16_t i = 0; i < n; i++)
+			if (pkt_meta(objs[i])->trace_id != 0)
+				trace_record(dp_worker_of(node), node, objs[i], edges[i]);
+	if (likely(b->any == b->all)) {
+		rte_node_next_stream_move(graph, node, b->any);
 		return;
 	}
 	for (uint16_t i = 0; i < n; i++)
 		rte_node_enqueue_x1(graph, node, edges[i], objs[i]);
+}
+
+/* The same for edges decided already. */
+static inline void
+graph_next_burst(struct rte_graph *graph, struct rte_node *node, void **objs,
+		 const rte_edge_t *edges, uint16_t n)
+{
+	struct graph_burst b = GRAPH_BURST_INIT;
+	for (uint16_t i = 0; i < n; i++)
+		graph_burst_add(&b, edges[i], objs[i]);
+	graph_burst_send(graph, node, objs, edges, n, &b);
 }
 
 /* Mark a packet for tracing if a trace is armed (called by source nodes). */

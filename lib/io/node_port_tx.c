@@ -33,12 +33,39 @@ bypass_xmit(struct dp_worker *w, struct txq *t, struct rte_mbuf **pkts, uint16_t
 	(void)w;
 }
 
+/*
+ * The common case in one pass: every frame of the burst to one port whose
+ * qdisc is empty and unshaped, none traced. Then the stream itself goes to
+ * the NIC, without sorting it per port. Returns false (nothing done) for
+ * anything else.
+ */
+static inline bool
+port_tx_one_port(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now_ns)
+{
+	const uint16_t p = pkt_meta(pkts[0])->out_port;
+	uint32_t other = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		const struct pkt_meta *pm = pkt_meta(pkts[i]);
+		other |= (uint32_t)(pm->out_port ^ p) | pm->trace_id;
+	}
+	if (unlikely(other != 0 || p >= CAV_MAX_PORTS))
+		return false;
+	struct txq *t = w->txq[p];
+	if (unlikely(t == NULL || t->q == NULL) || !qdisc_can_bypass(t->q))
+		return false;
+	bypass_xmit(w, t, pkts, n, now_ns); /* what the NIC refuses queues */
+	return true;
+}
+
 static uint16_t
 port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
 	(void)graph;
 	struct dp_worker *w = dp_worker_of(node);
 	const uint64_t now_ns = w->now_ns;
+	if (likely(nb_objs != 0 && nb_objs <= RTE_GRAPH_BURST_SIZE) &&
+	    port_tx_one_port(w, (struct rte_mbuf **)objs, nb_objs, now_ns))
+		return nb_objs;
 	uint32_t touched = 0; /* bit per port: packets went into its qdisc */
 	uint32_t decided = 0; /* bit per port: bypass or queue chosen for this burst */
 	uint32_t bypass = 0;  /* bit per port: its qdisc was empty: bypass it */

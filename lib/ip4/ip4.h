@@ -14,6 +14,11 @@
  *                                           └→ nf_input (to ourselves)
  *   ip4_mtu → neigh_output | ip4_fragment → neigh_output | icmp_error
  *
+ * A hook with nothing to do in this walk (dp_worker.nf_busy) is skipped
+ * with the stage it would hand to: PREROUTING idle, ip4_input makes the
+ * route decision (→ ip4_forward | nf_input | icmp_error); FORWARD and
+ * POSTROUTING idle, ip4_forward → neigh_output | ip4_fragment (ip4_stage.h).
+ *
  * Data position: every IPv4 node but the transports sees the data at the
  * IPv4 header. A transport node registered with
  * ip4_local_register() receives the datagram (reassembled if it came in

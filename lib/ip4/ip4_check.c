@@ -7,23 +7,6 @@
 
 #define IP4_MIN_HDR ((uint32_t)sizeof(struct rte_ipv4_hdr))
 
-/* RFC 1071 sum of an option-less header: five 32-bit words added into 64
- * bits and folded (one's complement addition is associative; the byte
- * order of the words does not change the folded result's bytes). A
- * quarter of the instructions of the generic rte_raw_cksum loop. */
-static inline uint16_t
-hdr20_sum(const void *h)
-{
-	uint32_t w[5];
-	memcpy(w, h, sizeof(w));
-	uint64_t s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
 static bool
 header_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *h, uint32_t hl)
 {
@@ -38,7 +21,7 @@ header_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *h, uint32_t
 		/* The one's complement sum over a header whose checksum
 		 * is right, checksum field included, is 0xffff (RFC 1071). */
 		if (likely(hl == sizeof(struct rte_ipv4_hdr)))
-			return hdr20_sum(h) == 0xffff;
+			return ip4_hdr20_sum(h) == 0xffff;
 		return rte_raw_cksum(h, hl) == 0xffff;
 	}
 }

@@ -61,6 +61,58 @@ enum ip4_input_verdict {
  */
 enum ip4_input_verdict ip4_input_check(const struct rte_mbuf *m);
 
+/* RFC 1071 sum of an option-less header: five 32-bit words added into 64
+ * bits and folded (one's complement addition is associative; the byte
+ * order of the words does not change the folded result's bytes). A
+ * quarter of the instructions of the generic rte_raw_cksum loop. A right
+ * header, checksum field included, sums to 0xffff. */
+static inline uint16_t
+ip4_hdr20_sum(const void *h)
+{
+	uint32_t w[5];
+	memcpy(w, h, sizeof(w));
+	uint64_t s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* The first octet of a unicast host address: not 0, 127 or 224..255
+ * (ip4_addr_is_special on the octet alone). */
+static inline bool
+ip4_first_octet_is_host(uint8_t o)
+{
+	return (uint8_t)(o - 1) < 223 && o != 127;
+}
+
+/*
+ * ip4_input_check() with the common case inline: an option-less header
+ * (version/IHL byte 0x45) in the first segment, a checksum the PMD
+ * verified or that sums right, a total length between the header's and
+ * what arrived, unicast host addresses at both ends. That is every clause
+ * of §5.2.2 and §5.3.7 passed; anything else (options, a bad field, the
+ * limited broadcast) goes to ip4_input_check(), which finds the reason.
+ */
+static inline enum ip4_input_verdict
+ip4_input_check_fast(const struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *h = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	if (likely(rte_pktmbuf_data_len(m) >= sizeof(*h) && h->version_ihl == 0x45)) {
+		const uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+		const uint32_t tot = rte_be_to_cpu_16(h->total_length);
+		const uint8_t *src = (const uint8_t *)&h->src_addr;
+		const uint8_t *dst = (const uint8_t *)&h->dst_addr;
+		if (likely((ck == RTE_MBUF_F_RX_IP_CKSUM_GOOD ||
+			    (ck != RTE_MBUF_F_RX_IP_CKSUM_BAD && ip4_hdr20_sum(h) == 0xffff)) &&
+			   tot >= sizeof(*h) && tot <= rte_pktmbuf_pkt_len(m) &&
+			   ip4_first_octet_is_host(src[0]) && ip4_first_octet_is_host(dst[0])))
+			return IP4_INPUT_OK;
+	}
+	return ip4_input_check(m);
+}
+
 /* ---- checksums ---- */
 
 /*
@@ -79,15 +131,19 @@ ip4_cksum_adjust16(uint16_t cksum, uint16_t old, uint16_t new)
 }
 
 /* Decrement the TTL (caller checked it is > 1) and patch the checksum
- * incrementally (RFC 1624) instead of summing the header again. */
+ * incrementally instead of summing the header again. The TTL is the high
+ * byte of its header word: the sum falls by 0x0100, so the checksum (its
+ * complement) rises by 0x0100, with the end-around carry; a result of
+ * 0xffff cannot come out (it wraps to 0x0000, as a full recompute gives).
+ * RFC 1141's update, Linux's ip_decrease_ttl(); both byte orders work,
+ * as one's complement sums do. */
 static inline void
 ip4_ttl_decrement(struct rte_ipv4_hdr *h)
 {
-	uint16_t old, new;
-	memcpy(&old, &h->time_to_live, sizeof(old)); /* TTL and protocol: one word */
+	uint32_t ck = h->hdr_checksum;
+	ck += RTE_BE16(0x0100);
+	h->hdr_checksum = (uint16_t)(ck + (ck >= 0xffff));
 	h->time_to_live--;
-	memcpy(&new, &h->time_to_live, sizeof(new));
-	h->hdr_checksum = ip4_cksum_adjust16(h->hdr_checksum, old, new);
 }
 
 /*

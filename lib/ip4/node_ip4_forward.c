@@ -11,59 +11,55 @@
  * makes them: traceroute through a FORWARD policy of DROP still sees this
  * hop, and the errors quote the header as it arrived (TTL not yet
  * decremented, no SNAT yet).
+ *
+ * When FORWARD has nothing to do in this walk (dp_worker.nf_busy) the
+ * datagram goes straight to POSTROUTING; when POSTROUTING is idle too,
+ * straight to the neighbour (it fits: ip4_mtu would pass it) or to
+ * ip4_fragment. Traced packets take every node.
  */
-#include <netinet/ip_icmp.h>
-
 #include "graph.h"
-#include "ip4_check.h"
+#include "ip4_stage.h"
 
 enum {
 	IP4_FORWARD_NEXT_FORWARD_HOOK,
 	IP4_FORWARD_NEXT_ICMP_ERROR,
+	IP4_FORWARD_NEXT_POSTROUTING, /* FORWARD idle */
+	IP4_FORWARD_NEXT_NEIGH,	      /* FORWARD and POSTROUTING idle, fits */
+	IP4_FORWARD_NEXT_FRAGMENT,    /* FORWARD and POSTROUTING idle, DF clear */
 	IP4_FORWARD_NB_EDGES,
 };
 
 static inline rte_edge_t
-ip4_forward_one(const struct dp_shared *sh, struct rte_mbuf *m)
+ip4_forward_one(const struct dp_worker *w, struct rte_mbuf *m)
 {
-	struct rte_ipv4_hdr *h = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-	struct pkt_meta *meta = pkt_meta(m);
-	uint16_t mtu = sh->ports[meta->out_port].mtu;
-
-	switch (ip4_forward_check(h, rte_pktmbuf_pkt_len(m), mtu)) {
-	case IP4_FORWARD_OK:
-	case IP4_FORWARD_FRAGMENT: /* ip4_mtu cuts it: every fragment inherits the TTL */
-		ip4_ttl_decrement(h); /* RFC 1624 incremental checksum */
+	enum ip4_forward_verdict v = ip4_forward_decide(w->sh, m);
+	if (unlikely(v == IP4_FORWARD_TTL_EXPIRED || v == IP4_FORWARD_TOO_BIG))
+		return IP4_FORWARD_NEXT_ICMP_ERROR;
+	if ((w->nf_busy & DP_NF_FORWARD) || unlikely(pkt_meta(m)->trace_id != 0))
 		return IP4_FORWARD_NEXT_FORWARD_HOOK;
-	case IP4_FORWARD_TTL_EXPIRED:
-		meta->icmp_type = ICMP_TIME_EXCEEDED;
-		meta->icmp_code = ICMP_EXC_TTL;
-		return IP4_FORWARD_NEXT_ICMP_ERROR;
-	case IP4_FORWARD_TOO_BIG:
-	default:
-		/* RFC 1191 §4: code 4 with the next-hop MTU. */
-		meta->icmp_type = ICMP_DEST_UNREACH;
-		meta->icmp_code = ICMP_FRAG_NEEDED;
-		meta->icmp_mtu = mtu;
-		return IP4_FORWARD_NEXT_ICMP_ERROR;
-	}
+	if (w->nf_busy & DP_NF_POSTROUTING)
+		return IP4_FORWARD_NEXT_POSTROUTING;
+	return v == IP4_FORWARD_OK ? IP4_FORWARD_NEXT_NEIGH : IP4_FORWARD_NEXT_FRAGMENT;
 }
 
 static uint16_t
 ip4_forward_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 		    uint16_t nb_objs)
 {
-	const struct dp_shared *sh = dp_worker_of(node)->sh;
+	const struct dp_worker *w = dp_worker_of(node);
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
 	if (unlikely(nb_objs > RTE_GRAPH_BURST_SIZE)) {
 		/* A stream longer than a burst: one by one. */
 		for (uint16_t i = 0; i < nb_objs; i++)
-			graph_next(graph, node, ip4_forward_one(sh, objs[i]), objs[i]);
+			graph_next(graph, node, ip4_forward_one(w, objs[i]), objs[i]);
 		return nb_objs;
 	}
-	for (uint16_t i = 0; i < nb_objs; i++)
-		edges[i] = ip4_forward_one(sh, objs[i]);
-	graph_next_burst(graph, node, objs, edges, nb_objs);
+	struct graph_burst b = GRAPH_BURST_INIT;
+	for (uint16_t i = 0; i < nb_objs; i++) {
+		edges[i] = ip4_forward_one(w, objs[i]);
+		graph_burst_add(&b, edges[i], objs[i]);
+	}
+	graph_burst_send(graph, node, objs, edges, nb_objs, &b);
 	return nb_objs;
 }
 
@@ -75,6 +71,9 @@ static struct rte_node_register ip4_forward_node = {
 		{
 			[IP4_FORWARD_NEXT_FORWARD_HOOK] = "nf_forward",
 			[IP4_FORWARD_NEXT_ICMP_ERROR] = "icmp_error",
+			[IP4_FORWARD_NEXT_POSTROUTING] = "nf_postrouting",
+			[IP4_FORWARD_NEXT_NEIGH] = "neigh_output",
+			[IP4_FORWARD_NEXT_FRAGMENT] = "ip4_fragment",
 		},
 };
 RTE_NODE_REGISTER(ip4_forward_node);

@@ -4,6 +4,14 @@
  * trim the link-layer padding, then hand it to the PREROUTING hook
  * (nf_prerouting), which hands it to the route lookup (ip4_route).
  *
+ * When PREROUTING has nothing to do in this walk (dp_worker.nf_busy), the
+ * hook would only pass the burst on: ip4_input makes the route decision
+ * itself (ip4_stage.h, the same as ip4_route's) and hands the datagram to
+ * ip4_forward, nf_input or icmp_error, two node hops fewer. ip4_forward
+ * stays a node of its own: its packet counter is what `cavctl stats`
+ * shows as forwarded. Traced packets always take every node, so that
+ * `cavctl trace` shows each stage.
+ *
  * When conntrack is on (w->nf_defrag), fragments are reassembled first
  * (ip4_defrag), as Linux's nf_defrag_ipv4 does: conntrack, NAT and the
  * port matches of the rules need the transport header, which only the
@@ -17,6 +25,7 @@
 #include "ip4.h"
 #include "ip4_check.h"
 #include "ip4_reasm.h"
+#include "ip4_stage.h"
 #include "route.h"
 
 enum {
@@ -30,8 +39,28 @@ enum {
 	IP4_INPUT_DROP_MARTIAN_SRC,
 	IP4_INPUT_DROP_MARTIAN_DST,
 	IP4_INPUT_DROP_MULTICAST,
+	/* PREROUTING idle: the route lookup's outcomes */
+	IP4_INPUT_NEXT_LOCAL,
+	IP4_INPUT_NEXT_FORWARD,
+	IP4_INPUT_NEXT_ICMP_ERROR,
 	IP4_INPUT_NB_EDGES,
 };
+
+/* What the route lookup behind an idle PREROUTING decides, as ip4_input's
+ * edges. */
+static inline rte_edge_t
+ip4_input_route(const struct route_table *rt, struct rte_mbuf *m)
+{
+	switch (ip4_route_decide(rt, m)) {
+	case IP4_ROUTE_LOCAL:
+		return IP4_INPUT_NEXT_LOCAL;
+	case IP4_ROUTE_FORWARD:
+		return IP4_INPUT_NEXT_FORWARD;
+	case IP4_ROUTE_UNREACHABLE:
+	default:
+		return IP4_INPUT_NEXT_ICMP_ERROR;
+	}
+}
 
 static const rte_edge_t verdict_edge[] = {
 	[IP4_INPUT_TRUNCATED] = IP4_INPUT_DROP_TRUNCATED,
@@ -45,9 +74,9 @@ static const rte_edge_t verdict_edge[] = {
 };
 
 static inline rte_edge_t
-ip4_input_one(const struct route_table *rt, bool defrag, struct rte_mbuf *m)
+ip4_input_one(const struct route_table *rt, bool defrag, bool fold, struct rte_mbuf *m)
 {
-	enum ip4_input_verdict v = ip4_input_check(m);
+	enum ip4_input_verdict v = ip4_input_check_fast(m);
 	if (unlikely(v != IP4_INPUT_OK))
 		return verdict_edge[v];
 
@@ -67,6 +96,8 @@ ip4_input_one(const struct route_table *rt, bool defrag, struct rte_mbuf *m)
 
 	if (unlikely(defrag) && ip4_is_fragment(h))
 		return IP4_INPUT_NEXT_DEFRAG;
+	if (likely(fold) && likely(pkt_meta(m)->trace_id == 0))
+		return ip4_input_route(rt, m);
 	return IP4_INPUT_NEXT_PREROUTING;
 }
 
@@ -76,19 +107,24 @@ ip4_input_process(struct rte_graph *graph, struct rte_node *node, void **objs, u
 	const struct dp_worker *w = dp_worker_of(node);
 	const struct route_table *rt = w->sh->routes;
 	const bool defrag = w->nf_defrag;
+	/* Conntrack on (defrag) always makes PREROUTING busy. */
+	const bool fold = !(w->nf_busy & DP_NF_PREROUTING);
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
 	const bool burst = nb_objs <= RTE_GRAPH_BURST_SIZE;
+	struct graph_burst b = GRAPH_BURST_INIT;
 	for (uint16_t i = 0; i < nb_objs; i++) {
 		struct rte_mbuf *m = objs[i];
 		pkt_meta(m)->nf_flags = 0; /* the hooks' (lib/filter) */
-		rte_edge_t e = ip4_input_one(rt, defrag, m);
-		if (likely(burst))
+		rte_edge_t e = ip4_input_one(rt, defrag, fold, m);
+		if (likely(burst)) {
 			edges[i] = e;
-		else /* a stream longer than a burst: one by one */
+			graph_burst_add(&b, e, m);
+		} else { /* a stream longer than a burst: one by one */
 			graph_next(graph, node, e, m);
+		}
 	}
 	if (likely(burst))
-		graph_next_burst(graph, node, objs, edges, nb_objs);
+		graph_burst_send(graph, node, objs, edges, nb_objs, &b);
 	return nb_objs;
 }
 
@@ -108,6 +144,9 @@ static struct rte_node_register ip4_input_node = {
 			[IP4_INPUT_DROP_MARTIAN_SRC] = "drop_ip4_martian_src",
 			[IP4_INPUT_DROP_MARTIAN_DST] = "drop_ip4_martian_dst",
 			[IP4_INPUT_DROP_MULTICAST] = "drop_ip4_multicast",
+			[IP4_INPUT_NEXT_LOCAL] = "nf_input",
+			[IP4_INPUT_NEXT_FORWARD] = "ip4_forward",
+			[IP4_INPUT_NEXT_ICMP_ERROR] = "icmp_error",
 		},
 };
 RTE_NODE_REGISTER(ip4_input_node);

@@ -57,9 +57,12 @@ ip4_mtu_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 			graph_next(graph, node, ip4_mtu_one(sh, objs[i]), objs[i]);
 		return nb_objs;
 	}
-	for (uint16_t i = 0; i < nb_objs; i++)
+	struct graph_burst b = GRAPH_BURST_INIT;
+	for (uint16_t i = 0; i < nb_objs; i++) {
 		edges[i] = ip4_mtu_one(sh, objs[i]);
-	graph_next_burst(graph, node, objs, edges, nb_objs);
+		graph_burst_add(&b, edges[i], objs[i]);
+	}
+	graph_burst_send(graph, node, objs, edges, nb_objs, &b);
 	return nb_objs;
 }
 

@@ -170,16 +170,30 @@ int nat_rewrite(struct rte_mbuf *m, const struct nf_pkt *p, enum nat_manip manip
 int nat_rewrite_icmp_error(struct rte_mbuf *m, const struct nf_pkt *p, enum nat_manip manip,
 			   rte_be32_t outer_addr, rte_be32_t inner_addr, rte_be16_t inner_port);
 
+/* nat_apply()'s rewrite, once it knows there is one to do. */
+int nat_apply_translate(struct rte_mbuf *m, const struct nf_pkt *p, const struct ct_entry *e,
+			int dir, enum nat_manip manip, bool related);
+
 /*
  * The NAT that conntrack entry e calls for at a hook of type `manip`, for a
  * packet in direction `dir` (Linux's nf_nat_packet): ORIG packets get
  * their source translated if the connection is SNATed and their
  * destination if DNATed, REPLY packets the reverse, so that each packet
  * leaves looking like the other direction's tuple inverted. Returns 1 (it
- * rewrote), 0 (nothing to do) or -1 (headers not writable).
+ * rewrote), 0 (nothing to do) or -1 (headers not writable). Inline: most
+ * calls have nothing to do (an SNATed connection at PREROUTING).
  */
-int nat_apply(struct rte_mbuf *m, const struct nf_pkt *p, const struct ct_entry *e, int dir,
-	      enum nat_manip manip, bool related);
+static inline int
+nat_apply(struct rte_mbuf *m, const struct nf_pkt *p, const struct ct_entry *e, int dir,
+	  enum nat_manip manip, bool related)
+{
+	uint16_t bit = manip == NAT_MANIP_SRC ? CT_S_SNAT : CT_S_DNAT;
+	if (dir == CT_DIR_REPLY)
+		bit = bit == CT_S_SNAT ? CT_S_DNAT : CT_S_SNAT;
+	if (!(e->status & bit))
+		return 0;
+	return nat_apply_translate(m, p, e, dir, manip, related);
+}
 
 /* TCP MSS clamping (RFC 879, RFC 6691): a SYN's MSS option above `mss`
  * is lowered to it (checksum updated). True if it changed. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Rewriting packets for NAT. Every checksum is updated incrementally (RFC
- * 1624 eqn. 3, ip4_cksum_adjust16): a 32-bit address is two 16-bit words;
+ * 1624 eqn. 3, csum_patch below): a 32-bit address is two 16-bit words;
  * the TCP and UDP checksums cover the addresses through the pseudo-header,
  * the ICMP checksum does not (but covers everything an ICMP error quotes).
  * A UDP checksum of 0 means "none" and stays 0 (RFC 768); one that comes
@@ -18,7 +18,6 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-#include "ip4_check.h"
 #include "nat.h"
 
 /* Unaligned, as stored (the sum is byte-order independent). */
@@ -42,22 +41,48 @@ rd32(const uint8_t *p)
 	return v;
 }
 
+/*
+ * RFC 1624 eqn. 3 for several words at once: HC' = ~(~HC + Σ(~m + m')).
+ * A change is summed as its terms (csum_delta16/32), the terms of every
+ * word that changed are added up, and the checksum is patched once
+ * (csum_patch): one fold instead of one per word. The sum stays below
+ * 2^20 for the few words a rewrite changes, so two folds reduce it.
+ * The result is the one's complement value that patching word by word
+ * gives (one's complement addition is associative).
+ */
+static inline uint32_t
+csum_delta16(uint16_t old, uint16_t new)
+{
+	return (uint32_t)(uint16_t)~old + new;
+}
+
+static inline uint32_t
+csum_delta32(uint32_t old, uint32_t new)
+{
+	return csum_delta16((uint16_t)old, (uint16_t)new) +
+	       csum_delta16((uint16_t)(old >> 16), (uint16_t)(new >> 16));
+}
+
+static inline uint16_t
+csum_patch(uint16_t ck, uint32_t delta)
+{
+	uint32_t sum = (uint16_t)~ck + delta;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 /* Checksum at ck (stored bytes): a 32-bit value changed old -> new. */
 static inline void
 adjust32(uint8_t *ck, uint32_t old, uint32_t new)
 {
-	uint16_t o[2], n[2], c = rd16(ck);
-	memcpy(o, &old, 4);
-	memcpy(n, &new, 4);
-	c = ip4_cksum_adjust16(c, o[0], n[0]);
-	c = ip4_cksum_adjust16(c, o[1], n[1]);
-	wr16(ck, c);
+	wr16(ck, csum_patch(rd16(ck), csum_delta32(old, new)));
 }
 
 static inline void
 adjust16(uint8_t *ck, uint16_t old, uint16_t new)
 {
-	wr16(ck, ip4_cksum_adjust16(rd16(ck), old, new));
+	wr16(ck, csum_patch(rd16(ck), csum_delta16(old, new)));
 }
 
 /* A pointer to [off, off + len) if it is in the first segment. */
@@ -118,22 +143,23 @@ l4_rewrite(uint8_t proto, uint8_t *l4, uint32_t len, bool src, uint32_t old_addr
 	uint8_t *ck = co >= 0 && (uint32_t)co + 2 <= len ? l4 + co : NULL;
 	uint8_t *port = po >= 0 && (uint32_t)po + 2 <= len ? l4 + po : NULL;
 	uint16_t ck_before = ck != NULL ? rd16(ck) : 0;
+	uint32_t d_port = port != NULL ? csum_delta16(rd16(port), new_port) : 0;
+	uint32_t d_outer = d_port;
 
 	if (ck != NULL && !(proto == IPPROTO_UDP && ck_before == 0)) {
+		uint32_t d = d_port;
 		if (proto != IPPROTO_ICMP) /* the pseudo-header */
-			adjust32(ck, old_addr, new_addr);
-		if (port != NULL)
-			adjust16(ck, rd16(port), new_port);
-		if (proto == IPPROTO_UDP && rd16(ck) == 0)
-			wr16(ck, 0xffff); /* RFC 768: 0 would mean "none" */
+			d += csum_delta32(old_addr, new_addr);
+		uint16_t c = csum_patch(ck_before, d);
+		if (proto == IPPROTO_UDP && c == 0)
+			c = 0xffff; /* RFC 768: 0 would mean "none" */
+		wr16(ck, c);
+		d_outer += csum_delta16(ck_before, c);
 	}
-	if (port != NULL) {
-		if (outer_ck != NULL)
-			adjust16(outer_ck, rd16(port), new_port);
+	if (port != NULL)
 		wr16(port, new_port);
-	}
-	if (outer_ck != NULL && ck != NULL)
-		adjust16(outer_ck, ck_before, rd16(ck));
+	if (outer_ck != NULL)
+		wr16(outer_ck, csum_patch(rd16(outer_ck), d_outer));
 }
 
 /* Bytes of transport header a rewrite touches. */
@@ -159,17 +185,38 @@ nat_rewrite(struct rte_mbuf *m, const struct nf_pkt *p, enum nat_manip manip, rt
 	uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *a = h + (manip == NAT_MANIP_SRC ? IP_SRC : IP_DST);
 	uint8_t proto = p->tuple.proto;
-	uint32_t need = p->frag ? 0 : l4_need(proto);
-	uint8_t *l4 = need ? hdr_at(m, p->l4_off, need) : NULL;
-	if (need != 0 && l4 == NULL)
-		return -1;
-	/* ICMP: only a query has an identifier to change. */
-	if (proto == IPPROTO_ICMP && nf_icmp_is_error(p->icmp_type))
-		l4 = NULL;
 	uint32_t old = rd32(a);
-	if (l4 != NULL)
-		l4_rewrite(proto, l4, need, manip == NAT_MANIP_SRC, old, addr, port, NULL);
-	adjust32(h + IP_CKSUM, old, addr);
+	uint32_t d_addr = csum_delta32(old, addr);
+
+	if (likely(!p->frag && (proto == IPPROTO_UDP || proto == IPPROTO_TCP))) {
+		/* The common case, l4_rewrite's work in one patch of each
+		 * checksum: the address (pseudo-header) and the port. */
+		bool udp = proto == IPPROTO_UDP;
+		uint8_t *l4 = hdr_at(m, p->l4_off, udp ? sizeof(struct rte_udp_hdr)
+							: sizeof(struct rte_tcp_hdr));
+		if (l4 == NULL)
+			return -1;
+		uint8_t *pp = l4 + (manip == NAT_MANIP_SRC ? 0 : 2);
+		uint8_t *ck = l4 + (udp ? offsetof(struct rte_udp_hdr, dgram_cksum)
+				       : offsetof(struct rte_tcp_hdr, cksum));
+		uint16_t c = rd16(ck);
+		if (!(udp && c == 0)) {
+			c = csum_patch(c, d_addr + csum_delta16(rd16(pp), port));
+			wr16(ck, udp && c == 0 ? 0xffff : c); /* RFC 768: 0 would mean "none" */
+		}
+		wr16(pp, port);
+	} else {
+		uint32_t need = p->frag ? 0 : l4_need(proto);
+		uint8_t *l4 = need ? hdr_at(m, p->l4_off, need) : NULL;
+		if (need != 0 && l4 == NULL)
+			return -1;
+		/* ICMP: only a query has an identifier to change. */
+		if (proto == IPPROTO_ICMP && nf_icmp_is_error(p->icmp_type))
+			l4 = NULL;
+		if (l4 != NULL)
+			l4_rewrite(proto, l4, need, manip == NAT_MANIP_SRC, old, addr, port, NULL);
+	}
+	wr16(h + IP_CKSUM, csum_patch(rd16(h + IP_CKSUM), d_addr));
 	memcpy(a, &addr, 4);
 	return 0;
 }
@@ -209,16 +256,9 @@ nat_rewrite_icmp_error(struct rte_mbuf *m, const struct nf_pkt *p, enum nat_mani
 }
 
 int
-nat_apply(struct rte_mbuf *m, const struct nf_pkt *p, const struct ct_entry *e, int dir,
-	  enum nat_manip manip, bool related)
+nat_apply_translate(struct rte_mbuf *m, const struct nf_pkt *p, const struct ct_entry *e, int dir,
+		    enum nat_manip manip, bool related)
 {
-	/* Linux's nf_nat_packet: which translation this hook does for this
-	 * direction. */
-	uint16_t bit = manip == NAT_MANIP_SRC ? CT_S_SNAT : CT_S_DNAT;
-	if (dir == CT_DIR_REPLY)
-		bit = bit == CT_S_SNAT ? CT_S_DNAT : CT_S_SNAT;
-	if (!(e->status & bit))
-		return 0;
 	/* What the packet must look like: the other direction's tuple,
 	 * inverted. */
 	struct ct_tuple target = ct_tuple_invert(&e->t[!dir]);

@@ -47,11 +47,10 @@ route_port_addr_for(const struct route_table *rt, uint16_t port, uint32_t peer)
 }
 
 bool
-route_is_broadcast(const struct route_table *rt, uint32_t dst)
+route_addrs_is_broadcast(const struct route_addrs *a, uint32_t dst)
 {
 	if (dst == UINT32_MAX)
 		return true;
-	const struct route_addrs *a = addrs_get(rt);
 	for (unsigned int i = 0; i < a->n; i++) {
 		uint32_t m = mask_of(a->a[i].len);
 		if (a->a[i].len < 31 && dst == ((a->a[i].addr & m) | ~m))
@@ -103,6 +102,7 @@ route_table_create(unsigned int n_ports, struct rte_rcu_qsbr *rcu, int socket, c
 			goto fail;
 		}
 	}
+	a->bcast_host = UINT32_MAX; /* no subnet: only 255.255.255.255 */
 	rt->addrs = a;
 	rt->n_ports = n_ports;
 	return rt;
@@ -206,6 +206,10 @@ addrs_publish(struct route_table *rt, const struct route_addrs *next)
 	if (n == NULL)
 		return ENOMEM;
 	*n = *next;
+	n->bcast_host = UINT32_MAX;
+	for (unsigned int i = 0; i < n->n; i++)
+		if (n->a[i].len < 31)
+			n->bcast_host &= ~mask_of(n->a[i].len);
 	struct route_addrs *old = rt->addrs;
 	__atomic_store_n(&rt->addrs, n, __ATOMIC_RELEASE);
 	synchronize(rt);

@@ -4,7 +4,8 @@
  * ip4_input → nf_prerouting → ip4_route → ip4_forward → nf_forward →
  * nf_postrouting → ip4_mtu → neigh_output | ip4_fragment, icmp_error →
  * ip4_output → nf_output, the rate limit, and the drops counted by reason.
- * No rule set: the hooks pass everything.
+ * No rule set: the hooks pass everything; dp_worker.nf_busy says which of
+ * them the stages must go through (idle ones are skipped).
  */
 #include <netinet/ip_icmp.h>
 #include <setjmp.h>
@@ -36,28 +37,80 @@ test_forward_decrements_ttl(void **state)
 	assert_false(pkt_meta(ge.out[0])->flags & PKT_META_F_LOCAL_OUT);
 }
 
-/* A forwarded datagram goes through every stage of the forward path,
- * hooks included, once. */
+static const char *const fwd_path[] = {"ip4_input", "nf_prerouting", "ip4_route", "ip4_forward",
+					 "nf_forward", "nf_postrouting", "ip4_mtu"};
+
+/* Forward one datagram from PEER to FAR with dp_worker.nf_busy = `busy`
+ * (and traced if `trace`); check it left as forwarding makes it and that
+ * fwd_path[i] saw `seen[i]` packets (1 or 0), nf_input and nf_output none. */
 static void
-test_forward_path_goes_through_the_hooks(void **state)
+forward_one(uint32_t busy, bool trace, const int *seen)
 {
-	(void)state;
-	static const char *const path[] = {"ip4_input", "nf_prerouting", "ip4_route", "ip4_forward",
-					   "nf_forward", "nf_postrouting", "ip4_mtu"};
-	uint64_t before[RTE_DIM(path)];
-	for (size_t i = 0; i < RTE_DIM(path); i++)
-		before[i] = ge_count(path[i]);
+	uint64_t before[RTE_DIM(fwd_path)];
+	for (size_t i = 0; i < RTE_DIM(fwd_path); i++)
+		before[i] = ge_count(fwd_path[i]);
 	uint64_t in = ge_count("nf_input"), out = ge_count("nf_output");
-	struct pkt_spec s = {.src = PEER, .dst = FAR, .payload_len = 50};
-	ge_inject(TO_IP4_INPUT, ge_rx(&s));
+	struct pkt_spec s = {.src = PEER, .dst = FAR, .ttl = 9, .payload_len = 50};
+	struct rte_mbuf *m = ge_rx(&s);
+	if (trace)
+		pkt_meta(m)->trace_id = 1;
+	ge.w->nf_busy = busy;
+	ge_inject(TO_IP4_INPUT, m);
 	ge_run();
+	ge.w->nf_busy = 0;
 	assert_int_equal(ge.n_out, 1);
-	for (size_t i = 0; i < RTE_DIM(path); i++)
-		if (ge_count(path[i]) - before[i] != 1)
-			fail_msg("%s saw %lu packets", path[i],
-				 (unsigned long)(ge_count(path[i]) - before[i]));
+	struct rte_ipv4_hdr *h = pkt_ip4(ge.out[0]);
+	assert_int_equal(h->time_to_live, 8);
+	assert_true(ip4_hdr_cksum_valid(h));
+	assert_int_equal(pkt_meta(ge.out[0])->out_port, 1);
+	assert_int_equal(pkt_meta(ge.out[0])->nexthop, GW);
+	for (size_t i = 0; i < RTE_DIM(fwd_path); i++)
+		if (ge_count(fwd_path[i]) - before[i] != (uint64_t)seen[i])
+			fail_msg("%s saw %lu packets, not %d", fwd_path[i],
+				 (unsigned long)(ge_count(fwd_path[i]) - before[i]), seen[i]);
 	assert_int_equal(ge_count("nf_input") - in, 0);
 	assert_int_equal(ge_count("nf_output") - out, 0);
+}
+
+/* Every hook with work to do: a forwarded datagram goes through every
+ * stage of the forward path, hooks included, once. */
+static void
+test_forward_path_goes_through_busy_hooks(void **state)
+{
+	(void)state;
+	static const int all[] = {1, 1, 1, 1, 1, 1, 1};
+	forward_one(DP_NF_PREROUTING | DP_NF_INPUT | DP_NF_FORWARD | DP_NF_OUTPUT |
+			    DP_NF_POSTROUTING,
+		    false, all);
+}
+
+/* No hook with work: ip4_input makes the route decision itself, and
+ * ip4_forward hands the datagram to the neighbour, same result. */
+static void
+test_forward_path_skips_idle_hooks(void **state)
+{
+	(void)state;
+	static const int input_forward[] = {1, 0, 0, 1, 0, 0, 0};
+	forward_one(0, false, input_forward);
+}
+
+/* Only FORWARD idle (conntrack and NAT at PREROUTING and POSTROUTING):
+ * ip4_forward goes straight to POSTROUTING. */
+static void
+test_forward_path_skips_idle_forward_hook(void **state)
+{
+	(void)state;
+	static const int no_forward[] = {1, 1, 1, 1, 0, 1, 1};
+	forward_one(DP_NF_PREROUTING | DP_NF_POSTROUTING, false, no_forward);
+}
+
+/* A traced packet takes every node, so that the trace shows each stage. */
+static void
+test_traced_packet_takes_every_stage(void **state)
+{
+	(void)state;
+	static const int all[] = {1, 1, 1, 1, 1, 1, 1};
+	forward_one(0, true, all);
 }
 
 /* An error is generated here: it leaves through OUTPUT and POSTROUTING. */
@@ -214,7 +267,10 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_forward_decrements_ttl),
-		T(test_forward_path_goes_through_the_hooks),
+		T(test_forward_path_goes_through_busy_hooks),
+		T(test_forward_path_skips_idle_hooks),
+		T(test_forward_path_skips_idle_forward_hook),
+		T(test_traced_packet_takes_every_stage),
 		T(test_icmp_error_leaves_through_output_and_postrouting),
 		T(test_ttl_expiry_sends_time_exceeded),
 		T(test_no_route_sends_net_unreachable),
