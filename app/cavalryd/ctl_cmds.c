@@ -289,6 +289,7 @@ cmd_stats(void *ctx, int argc, char **argv, struct ctl_reply *r)
 				jw_u64(jw, nodes[i].name + 5, nodes[i].packets);
 		jw_obj_end(jw);
 		arp_stats_json(a, jw);
+		ss_tcp_stats(d, r);
 		jw_arr_begin(jw, "workers");
 		for (unsigned int w = 0; w < d->sh->n_workers; w++) {
 			const struct dp_worker *wk = d->sh->workers[w];
@@ -335,6 +336,7 @@ cmd_stats(void *ctx, int argc, char **argv, struct ctl_reply *r)
 		    a->rx_requests, a->rx_replies, a->rx_unsolicited, a->rx_not_for_us,
 		    a->tx_requests, a->tx_replies, a->tx_gratuitous, a->held, a->hold_overflow,
 		    a->resolve_failed, a->table_full);
+	ss_tcp_stats(d, r);
 	cbuf_printf(b, "workers:\n");
 	for (unsigned int w = 0; w < d->sh->n_workers; w++) {
 		const struct dp_worker *wk = d->sh->workers[w];
@@ -371,7 +373,7 @@ const struct ctl_cmd daemon_cmds[] = {
 	 cmd_trace},
 	{"qdisc", "qdisc show [-s] [dev PORT] | qdisc set dev PORT fq_codel|bands|fifo|shaper ...   TX qdiscs, as tc",
 	 cmd_qdisc},
-	{"ss", "ss [-s]                     sockets of libcavsock clients, like ss -uanp (-s: summary)",
+	{"ss", "ss [-s] [-tuliap]          sockets of libcavsock clients, like ss (-t TCP, -u UDP, -i TCP internals, -s summary)",
 	 cmd_ss},
 	{"rule", "rule show | load FILE | add [-t nat] -A CHAIN SPEC | del [-t nat] -D CHAIN N|SPEC | flush   netfilter rules, as iptables",
 	 cmd_rule},

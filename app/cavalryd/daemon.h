@@ -90,6 +90,8 @@ int cmd_qdisc(void *ctx, int argc, char **argv, struct ctl_reply *r);
 
 /* Sockets of libcavsock clients (ctl_ss.c). */
 int cmd_ss(void *ctx, int argc, char **argv, struct ctl_reply *r);
+/* The TCP counters (a "tcp" object in JSON), for `cavctl stats` too. */
+void ss_tcp_stats(const struct daemon *d, struct ctl_reply *r);
 
 /* Netfilter rules and conntrack (ctl_filter.c). */
 int cmd_rule(void *ctx, int argc, char **argv, struct ctl_reply *r);

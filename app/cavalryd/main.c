@@ -36,6 +36,7 @@
 #include "rules.h"
 #include "route.h"
 #include "session.h"
+#include "tcpdp.h"
 #include "txq.h"
 
 #define EXIT_CONFIG 2
@@ -237,6 +238,9 @@ setup(struct daemon *d, char *err, size_t errlen)
 		port_names[i] = d->sh->ports[i].name;
 	if (nf_create(d->sh, cfg->n_workers, &cfg->filter, port_names, d->n_ports, err, errlen) < 0)
 		return -1;
+	/* TCP: the connection table, before the workers (each takes a slice). */
+	if (tcpdp_create(d->sh, cfg->n_workers, &cfg->tcp, err, errlen) < 0)
+		return -1;
 
 	unsigned int lcore, w = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore)
@@ -274,6 +278,7 @@ setup(struct daemon *d, char *err, size_t errlen)
 	};
 	if (sess_create(d->sh, &sc, err, errlen) == NULL)
 		return -1;
+	d->sh->sess->tcp_info = tcpdp_sock_info;
 
 	struct ctl_server_conf cc = {
 		.path = cfg->control_socket,
@@ -400,6 +405,7 @@ teardown(struct daemon *d)
 	for (unsigned int w = 0; w < sh->n_workers; w++)
 		worker_destroy(sh->workers[w]);
 	nf_destroy(sh); /* after the workers: frees what their handoff rings hold */
+	tcpdp_destroy(sh);
 	dp_qdisc_unpublish_all(sh); /* instances no worker took (hold no packets) */
 	for (unsigned int i = 0; i < d->n_ports; i++)
 		port_close(&d->ports[i]);

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "nf.h"
 #include "session.h"
+#include "tcpdp.h"
 #include "txq.h"
 
 /* Consecutive empty loops before an idle worker sleeps (idle_sleep_us > 0). */
@@ -38,6 +39,7 @@ worker_create(struct daemon *d, unsigned int id, unsigned int lcore)
 	if (w->inject_ring == NULL || ip4_worker_init(w, socket) != 0 ||
 	    nf_worker_init(w, socket) != 0 ||
 	    icmp_worker_init(w, socket) != 0 || sess_worker_init(w, socket) != 0 ||
+	    tcpdp_worker_init(w, socket) != 0 ||
 	    dp_qdisc_worker_init(w, socket) != 0 ||
 	    graph_worker_create(w, socket) != 0) {
 		worker_destroy(w);
@@ -64,6 +66,7 @@ worker_destroy(struct dp_worker *w)
 	nf_worker_fini(w);
 	icmp_worker_fini(w);
 	sess_worker_fini(w);
+	tcpdp_worker_fini(w);
 	rte_free(w);
 }
 

@@ -59,11 +59,19 @@ cav_config_defaults(struct cav_config *cfg)
 	cfg->app_socket[0] = '\0'; /* beside control_socket (cav_config_load) */
 	cfg->app_mode = 0660;
 	cfg->app_gid = -1;
-	cfg->app_segment_mb = 16;
+	/* Room for CAV_SHM_MAX_SOCKS (1,024, Linux's default RLIMIT_NOFILE)
+	 * socket slots of 512 KiB of rings each; a memfd's pages are
+	 * committed only when touched, so the size costs address space. */
+	cfg->app_segment_mb = 514;
 	cfg->app_busy_poll = false;
 	cfg->filter.ct_max = 65536;
 	cfg->filter.ct_mode = CAV_CT_AUTO;
 	cfg->filter.tcp_loose = true;
+	cfg->tcp.time_wait_ms = 60000;
+	cfg->tcp.syn_retries = 6;
+	cfg->tcp.synack_retries = 5;
+	cfg->tcp.retries2 = 15;
+	cfg->tcp.max_conns = 65536;
 }
 
 bool
@@ -427,6 +435,37 @@ parse_filter(struct ctx *c, const struct ini_section *s)
 }
 
 /*
+ * [tcp]: the daemon's TCP. The limits follow Linux's sysctls of the same
+ * names (net.ipv4.tcp_*); tests shorten them.
+ */
+static int
+parse_tcp(struct ctx *c, const struct ini_section *s)
+{
+	struct cav_tcp_conf *tc = &c->cfg->tcp;
+	for (unsigned int i = 0; i < s->n_entries; i++) {
+		const struct ini_entry *e = &s->entries[i];
+		if (check_dup(c, s, i) < 0)
+			return -1;
+		int rc;
+		if (strcmp(e->key, "time_wait_ms") == 0)
+			rc = get_u32(c, e, 1, 600000, &tc->time_wait_ms);
+		else if (strcmp(e->key, "syn_retries") == 0)
+			rc = get_u32(c, e, 1, 127, &tc->syn_retries); /* Linux: 1..127 */
+		else if (strcmp(e->key, "synack_retries") == 0)
+			rc = get_u32(c, e, 1, 255, &tc->synack_retries);
+		else if (strcmp(e->key, "retries2") == 0)
+			rc = get_u32(c, e, 1, 255, &tc->retries2);
+		else if (strcmp(e->key, "max_connections") == 0)
+			rc = get_u32(c, e, 64, 1048576, &tc->max_conns);
+		else
+			FAIL(c, e->line, "unknown key '%s' in [tcp]", e->key);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * [qdisc PORT]: the keys spell tc's words, and each value goes through
  * lib/sched's qdisc_args_parse() -- the grammar of `cavctl qdisc set` --
  * first alone (so an error names its line), then all together.
@@ -617,6 +656,14 @@ build(struct ctx *c)
 				     seen_filter);
 			seen_filter = s->line;
 			rc = parse_filter(c, s);
+		} else if (strcmp(s->name, "tcp") == 0) {
+			if (s->arg != NULL)
+				FAIL(c, s->line, "[tcp] takes no name");
+			if (c->cfg->tcp.line)
+				FAIL(c, s->line, "section [tcp] repeated (first at line %u)",
+				     c->cfg->tcp.line);
+			c->cfg->tcp.line = s->line;
+			rc = parse_tcp(c, s);
 		} else {
 			FAIL(c, s->line, "unknown section [%s]", s->name);
 		}

@@ -84,6 +84,16 @@ struct cav_filter_conf {
 	bool tcp_loose; /* conntrack picks up TCP connections mid-stream */
 };
 
+/* [tcp]: the daemon's TCP (lib/tcpdp, lib/tcp). Times in ms. */
+struct cav_tcp_conf {
+	uint32_t time_wait_ms;   /* TIME_WAIT, 2*MSL (Linux: 60 s) */
+	uint32_t syn_retries;    /* tcp_syn_retries (Linux: 6) */
+	uint32_t synack_retries; /* tcp_synack_retries (Linux: 5) */
+	uint32_t retries2;       /* tcp_retries2 (Linux: 15) */
+	uint32_t max_conns;      /* connection table: pcbs, TIME_WAIT included */
+	unsigned int line;       /* the section's line (0: absent) */
+};
+
 struct cav_config {
 	char path[4096];
 
@@ -118,6 +128,9 @@ struct cav_config {
 
 	/* [filter] */
 	struct cav_filter_conf filter;
+
+	/* [tcp] */
+	struct cav_tcp_conf tcp;
 };
 
 /* Fill `cfg` with the built-in defaults (no ports). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Sockets: the control operations (main lcore, the single writer) and the
- * lock-free lookup (workers).
+ * lock-free lookup (workers). Stream-only operations (listen, connect,
+ * shutdown, passive opens) are in sess_stream.c.
  *
  * Publication: a socket is found by workers through the hash (key: local
  * address and port, and the peer for a connected socket; data: the first
@@ -12,26 +13,24 @@
  * found a socket can finish with it.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include <rte_hash.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "dp.h"
 #include "route.h"
 #include "sess_priv.h"
 
-struct sess_key {
-	uint32_t laddr, raddr;
-	uint16_t lport, rport;
-};
-
+/* UDP callers (the lookups of udp_input and udp_err) */
 static inline struct sess_key
 key_of(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
 {
-	struct sess_key k = {.laddr = laddr, .raddr = raddr, .lport = lport, .rport = rport};
-	return k;
+	return key_proto(SESS_P_UDP, laddr, lport, raddr, rport);
 }
 
 /* ---- worker side ---- */
@@ -69,10 +68,21 @@ sess_lookup(const struct sess_table *t, uint32_t laddr, uint16_t lport, uint32_t
 	return find(t, &k);
 }
 
+struct sess_sock *
+sess_lookup_listener(const struct sess_table *t, uint32_t laddr, uint16_t lport)
+{
+	struct sess_key k = key_proto(SESS_P_TCP, laddr, lport, 0, 0);
+	struct sess_sock *s = find(t, &k);
+	if (s != NULL)
+		return s;
+	k.laddr = 0;
+	return find(t, &k);
+}
+
 /* ---- main lcore ---- */
 
-static int
-key_publish(struct sess_table *t, const struct sess_key *k, struct sess_sock *s)
+int
+sess_key_publish(struct sess_table *t, const struct sess_key *k, struct sess_sock *s)
 {
 	struct sess_sock *head = find(t, k);
 	s->next_same = NULL;
@@ -108,15 +118,23 @@ key_unpublish(struct sess_table *t, const struct sess_key *k, struct sess_sock *
 		}
 }
 
-static struct sess_key
-current_key(const struct sess_sock *s)
+struct sess_key
+sess_current_key(const struct sess_sock *s)
 {
 	uint64_t l = s->local_w, r = s->connected ? s->remote_w : 0;
-	return key_of(sess_w_addr(l), sess_w_port(l), sess_w_addr(r), sess_w_port(r));
+	return key_proto(s->proto, sess_w_addr(l), sess_w_port(l), sess_w_addr(r), sess_w_port(r));
 }
 
-static void
-synchronize(struct sess_table *t, int32_t pos)
+/* Is s in the lookup hash? Datagram sockets once bound; stream sockets
+ * only while listening (connections are found in lib/tcpdp's table). */
+static bool
+keyed(const struct sess_sock *s)
+{
+	return s->bound && (s->proto == SESS_P_UDP || s->phase == SESS_TCP_LISTEN);
+}
+
+void
+sess_synchronize(struct sess_table *t, int32_t pos)
 {
 	if (t->rcu != NULL)
 		rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
@@ -124,18 +142,18 @@ synchronize(struct sess_table *t, int32_t pos)
 		rte_hash_free_key_with_position(t->hash, pos);
 }
 
-static void
-port_link(struct sess_table *t, struct sess_sock *s, uint16_t port)
+void
+sess_port_link(struct sess_table *t, struct sess_sock *s, uint16_t port)
 {
-	s->port_next = t->ports[port];
-	t->ports[port] = s;
+	s->port_next = t->ports[s->proto][port];
+	t->ports[s->proto][port] = s;
 }
 
 static void
 port_unlink(struct sess_table *t, struct sess_sock *s)
 {
 	uint16_t port = sess_w_port(s->local_w);
-	for (struct sess_sock **pp = &t->ports[port]; *pp != NULL; pp = &(*pp)->port_next)
+	for (struct sess_sock **pp = &t->ports[s->proto][port]; *pp != NULL; pp = &(*pp)->port_next)
 		if (*pp == s) {
 			*pp = s->port_next;
 			break;
@@ -143,30 +161,41 @@ port_unlink(struct sess_table *t, struct sess_sock *s)
 	s->port_next = NULL;
 }
 
-/* Linux's UDP rule: two sockets may share a port if their local addresses
- * differ and neither is INADDR_ANY, or both set SO_REUSEADDR. */
-static bool
-port_free_for(const struct sess_table *t, uint32_t addr, uint16_t port, bool reuse,
-	      const struct sess_sock *self)
+/*
+ * May a socket of `proto` use (addr, port)?
+ * UDP (Linux): two sockets may share a port if their local addresses
+ * differ and neither is INADDR_ANY, or both set SO_REUSEADDR.
+ * TCP (Linux's inet_csk_bind_conflict): the same, except that SO_REUSEADDR
+ * never lets a socket share with a listener; `listen` (the check at
+ * listen()) also refuses a second listener whatever SO_REUSEADDR says.
+ */
+bool
+sess_port_free_for(const struct sess_table *t, uint8_t proto, uint32_t addr, uint16_t port, bool reuse,
+	      const struct sess_sock *self, bool listen)
 {
-	for (const struct sess_sock *p = t->ports[port]; p != NULL; p = p->port_next) {
+	for (const struct sess_sock *p = t->ports[proto][port]; p != NULL; p = p->port_next) {
 		if (p == self)
 			continue;
 		uint32_t pa = sess_w_addr(p->local_w);
-		if ((pa == 0 || addr == 0 || pa == addr) && !(p->reuseaddr && reuse))
+		if (!(pa == 0 || addr == 0 || pa == addr))
+			continue;
+		bool shared = p->reuseaddr && reuse;
+		if (proto == SESS_P_TCP && (p->phase == SESS_TCP_LISTEN || listen))
+			shared = shared && !listen && p->phase != SESS_TCP_LISTEN;
+		if (!shared)
 			return false;
 	}
 	return true;
 }
 
-static int
-pick_ephemeral(struct sess_table *t, uint32_t addr, bool reuse, uint16_t *port)
+int
+sess_pick_ephemeral(struct sess_table *t, uint8_t proto, uint32_t addr, bool reuse, uint16_t *port)
 {
 	const unsigned int range = SESS_EPHEMERAL_HI - SESS_EPHEMERAL_LO + 1;
 	for (unsigned int i = 0; i < range; i++) {
 		uint16_t p = t->next_ephemeral;
 		t->next_ephemeral = p >= SESS_EPHEMERAL_HI ? SESS_EPHEMERAL_LO : (uint16_t)(p + 1);
-		if (t->ports[p] == NULL && port_free_for(t, addr, p, reuse, NULL)) {
+		if (t->ports[proto][p] == NULL && sess_port_free_for(t, proto, addr, p, reuse, NULL, false)) {
 			*port = p;
 			return 0;
 		}
@@ -174,15 +203,23 @@ pick_ephemeral(struct sess_table *t, uint32_t addr, bool reuse, uint16_t *port)
 	return EADDRINUSE; /* Linux: EADDRINUSE when the range is exhausted */
 }
 
-int
-sess_sock_create(struct sess_table *t, struct sess_client *c, uint32_t *slot_out)
+/*
+ * Take a free socket and a free slot of client c for a new socket owned
+ * by `owner` and set both up (fresh rings, the slot's generation + 1).
+ * Called with alloc_lock held.
+ */
+struct sess_sock *
+sess_sock_take_locked(struct sess_table *t, struct sess_client *c, unsigned int owner, uint8_t proto,
+		 int *err)
 {
 	uint32_t slot;
 	for (slot = 0; slot < c->n_socks; slot++)
 		if (c->slot_sock[slot] == 0)
 			break;
-	if (slot == c->n_socks)
-		return EMFILE;
+	if (slot == c->n_socks) {
+		*err = EMFILE;
+		return NULL;
+	}
 	struct sess_sock *s = NULL;
 	for (uint32_t i = 0; i < SESS_MAX_SOCKS; i++) {
 		uint32_t id = (t->next_sock + i) % SESS_MAX_SOCKS;
@@ -192,16 +229,15 @@ sess_sock_create(struct sess_table *t, struct sess_client *c, uint32_t *slot_out
 			break;
 		}
 	}
-	if (s == NULL)
-		return ENFILE;
-	uint16_t owner = (uint16_t)(t->next_owner++ % t->n_workers);
 	struct sess_worker *sw = t->sh->workers[owner]->sess;
 	uint32_t own;
 	for (own = 0; own < SESS_MAX_SOCKS; own++)
 		if (__atomic_load_n(&sw->own[own], __ATOMIC_RELAXED) == NULL)
 			break;
-	if (own == SESS_MAX_SOCKS)
-		return ENFILE;
+	if (s == NULL || own == SESS_MAX_SOCKS) {
+		*err = ENFILE;
+		return NULL;
+	}
 
 	uint32_t gen = s->gen;
 	uint32_t id = (uint32_t)(s - t->socks);
@@ -209,13 +245,22 @@ sess_sock_create(struct sess_table *t, struct sess_client *c, uint32_t *slot_out
 	s->id = id;
 	s->gen = gen;
 	s->slot = slot;
-	s->owner = owner;
+	s->owner = (uint16_t)owner;
 	s->client = c;
+	s->proto = proto;
 	s->rcvbuf = SESS_DEFAULT_BUF;
 	s->sndbuf = SESS_DEFAULT_BUF;
+	rte_spinlock_init(&s->acc_lock);
 	s->shm = cav_shm_sock(c->base, &c->layout, slot);
-	/* A fresh socket starts from zeroed indices whatever the slot held. */
+	/* A fresh socket starts from zeroed indices whatever the slot held;
+	 * the generation tells an accept() a reused slot from a stale record
+	 * (a value the client may have scribbled: only ever compared). */
+	uint32_t sgen = __atomic_load_n(&s->shm->gen, __ATOMIC_RELAXED) + 1;
 	memset(s->shm, 0, sizeof(*s->shm));
+	s->shm->gen = sgen;
+	s->slot_gen = sgen;
+	if (proto == SESS_P_TCP)
+		s->shm->tcp_state = SESS_TCP_ST_CLOSE;
 	cav_shm_sock_ring(&s->rx, c->base, &c->layout, slot, 0, 0);
 	cav_shm_sock_ring(&s->tx, c->base, &c->layout, slot, 1, 0);
 	s->used = true;
@@ -225,7 +270,23 @@ sess_sock_create(struct sess_table *t, struct sess_client *c, uint32_t *slot_out
 	__atomic_store_n(&sw->own[own], s, __ATOMIC_RELEASE);
 	if (own >= sw->n_own)
 		__atomic_store_n(&sw->n_own, own + 1, __ATOMIC_RELEASE);
-	*slot_out = slot;
+	return s;
+}
+
+int
+sess_sock_create(struct sess_table *t, struct sess_client *c, uint32_t type, uint32_t *slot_out)
+{
+	if (type != CAV_SOCK_DGRAM && type != CAV_SOCK_STREAM)
+		return EINVAL;
+	uint8_t proto = type == CAV_SOCK_STREAM ? SESS_P_TCP : SESS_P_UDP;
+	unsigned int owner = t->next_owner++ % t->n_workers;
+	int err = 0;
+	rte_spinlock_lock(&t->alloc_lock);
+	struct sess_sock *s = sess_sock_take_locked(t, c, owner, proto, &err);
+	rte_spinlock_unlock(&t->alloc_lock);
+	if (s == NULL)
+		return err;
+	*slot_out = s->slot;
 	return 0;
 }
 
@@ -235,33 +296,35 @@ sess_sock_bind(struct sess_table *t, struct sess_sock *s, uint32_t addr, uint16_
 	if (s->bound)
 		return EINVAL;
 	if (addr != 0 && !route_is_local_addr(t->sh->routes, -1, addr) &&
-	    !route_is_broadcast(t->sh->routes, addr))
+	    !(s->proto == SESS_P_UDP && route_is_broadcast(t->sh->routes, addr)))
 		return EADDRNOTAVAIL;
 	if (port != 0 && port < 1024 && s->client->uid != 0)
 		return EACCES;
 	if (port == 0) {
-		int rc = pick_ephemeral(t, addr, s->reuseaddr, &port);
+		int rc = sess_pick_ephemeral(t, s->proto, addr, s->reuseaddr, &port);
 		if (rc != 0)
 			return rc;
-	} else if (!port_free_for(t, addr, port, s->reuseaddr, s)) {
+	} else if (!sess_port_free_for(t, s->proto, addr, port, s->reuseaddr, s, false)) {
 		return EADDRINUSE;
 	}
 	__atomic_store_n(&s->local_w, ((uint64_t)addr << 16) | port, __ATOMIC_RELAXED);
 	s->bind_addr = addr;
-	struct sess_key k = key_of(addr, port, 0, 0);
-	int rc = key_publish(t, &k, s);
-	if (rc != 0) {
-		s->local_w = 0;
-		return rc;
+	if (s->proto == SESS_P_UDP) {
+		struct sess_key k = key_of(addr, port, 0, 0);
+		int rc = sess_key_publish(t, &k, s);
+		if (rc != 0) {
+			s->local_w = 0;
+			return rc;
+		}
 	}
-	port_link(t, s, port);
+	sess_port_link(t, s, port);
 	s->bound = true;
 	return 0;
 }
 
 /* The source address for `dst`: the bound one, or ours on the way there. */
-static int
-source_for(struct sess_table *t, const struct sess_sock *s, uint32_t dst, uint32_t *src)
+int
+sess_source_for(struct sess_table *t, const struct sess_sock *s, uint32_t dst, uint32_t *src)
 {
 	if (s->bind_addr != 0) {
 		*src = s->bind_addr;
@@ -275,14 +338,41 @@ source_for(struct sess_table *t, const struct sess_sock *s, uint32_t dst, uint32
 }
 
 int
+sess_cmd_post(struct sess_table *t, const struct sess_sock *s, uint16_t op, uint32_t arg,
+	      uint32_t val)
+{
+	struct sess_cmd cmd = {
+		.op = op,
+		.sock_id = s->id,
+		.gen = s->gen,
+		.arg = arg,
+		.val = val,
+	};
+	struct sess_worker *sw = t->sh->workers[s->owner]->sess;
+	if (rte_ring_sp_enqueue_elem(sw->cmd, &cmd, sizeof(cmd)) != 0) {
+		t->cmd_full++;
+		return ENOBUFS;
+	}
+	return 0;
+}
+
+bool
+sess_cmd_next(struct dp_worker *w, struct sess_cmd *cmd)
+{
+	return w->sess != NULL && rte_ring_sc_dequeue_elem(w->sess->cmd, cmd, sizeof(*cmd)) == 0;
+}
+
+int
 sess_sock_connect(struct sess_table *t, struct sess_sock *s, uint32_t addr, uint16_t port,
 		  bool dissolve)
 {
+	if (s->proto == SESS_P_TCP)
+		return dissolve ? EAFNOSUPPORT : sess_stream_connect(t, s, addr, port);
 	int32_t pos = -1;
 	if (dissolve) {
 		if (!s->connected)
 			return 0;
-		struct sess_key old = current_key(s);
+		struct sess_key old = sess_current_key(s);
 		key_unpublish(t, &old, s, &pos);
 		/* Linux resets an address that connect() chose (not one
 		 * bind() set); the port stays. */
@@ -291,27 +381,27 @@ sess_sock_connect(struct sess_table *t, struct sess_sock *s, uint32_t addr, uint
 		__atomic_store_n(&s->remote_w, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->local_w, ((uint64_t)s->bind_addr << 16) | lport,
 				 __ATOMIC_RELAXED);
-		synchronize(t, pos);
+		sess_synchronize(t, pos);
 		struct sess_key k = key_of(s->bind_addr, lport, 0, 0);
-		return key_publish(t, &k, s);
+		return sess_key_publish(t, &k, s);
 	}
 	if (addr == 0)
 		addr = 0x7f000001; /* Linux: connecting to INADDR_ANY means loopback */
 	uint32_t src;
-	int rc = source_for(t, s, addr, &src);
+	int rc = sess_source_for(t, s, addr, &src);
 	if (rc != 0)
 		return rc;
 	uint16_t lport;
 	if (!s->bound) {
-		rc = pick_ephemeral(t, 0, s->reuseaddr, &lport);
+		rc = sess_pick_ephemeral(t, SESS_P_UDP, 0, s->reuseaddr, &lport);
 		if (rc != 0)
 			return rc;
 		__atomic_store_n(&s->local_w, (uint64_t)lport, __ATOMIC_RELAXED);
-		port_link(t, s, lport);
+		sess_port_link(t, s, lport);
 		s->bound = true;
 	} else {
 		lport = sess_w_port(s->local_w);
-		struct sess_key old = current_key(s);
+		struct sess_key old = sess_current_key(s);
 		key_unpublish(t, &old, s, &pos);
 	}
 	s->connected = true;
@@ -319,16 +409,20 @@ sess_sock_connect(struct sess_table *t, struct sess_sock *s, uint32_t addr, uint
 	__atomic_store_n(&s->local_w, ((uint64_t)src << 16) | lport, __ATOMIC_RELAXED);
 	/* A new connection forgets an old error (Linux clears sk_err). */
 	__atomic_store_n(&s->shm->so_error, 0, __ATOMIC_RELAXED);
-	synchronize(t, pos);
+	sess_synchronize(t, pos);
 	struct sess_key k = key_of(src, lport, addr, port);
-	return key_publish(t, &k, s);
+	return sess_key_publish(t, &k, s);
 }
+
+/* Linux's TCP_MAXSEG bounds (TCP_MIN_MSS, MAX_TCP_WINDOW); 0: the default. */
+#define TCP_MIN_MSS 88
+#define TCP_MAX_MSS 32767
 
 int
 sess_sock_setopt(struct sess_table *t, struct sess_sock *s, uint32_t opt, uint32_t val,
 		 int32_t *result)
 {
-	(void)t;
+	bool tell_owner = false;
 	switch (opt) {
 	case CAV_OPT_RCVBUF:
 		/* Linux doubles the value (bookkeeping overhead), with a
@@ -340,20 +434,84 @@ sess_sock_setopt(struct sess_table *t, struct sess_sock *s, uint32_t opt, uint32
 			val = 2304;
 		__atomic_store_n(&s->rcvbuf, val, __ATOMIC_RELAXED);
 		*result = (int32_t)val;
-		return 0;
+		tell_owner = true; /* the window may open */
+		break;
 	case CAV_OPT_SNDBUF:
 		if (val > CAV_SHM_TX_RING / 2)
 			val = CAV_SHM_TX_RING / 2;
 		val *= 2;
 		if (val < 4608)
 			val = 4608;
-		s->sndbuf = val;
+		__atomic_store_n(&s->sndbuf, val, __ATOMIC_RELAXED);
 		*result = (int32_t)val;
-		return 0;
+		break;
 	case CAV_OPT_REUSEADDR:
 		s->reuseaddr = val != 0;
 		*result = s->reuseaddr;
+		break;
+	case CAV_OPT_NODELAY:
+		if (s->proto != SESS_P_TCP)
+			return ENOPROTOOPT;
+		__atomic_store_n(&s->nodelay, val != 0, __ATOMIC_RELAXED);
+		*result = val != 0;
+		tell_owner = true; /* Linux: setting it pushes what Nagle held */
+		break;
+	case CAV_OPT_LINGER:
+		if (s->proto != SESS_P_TCP)
+			return ENOPROTOOPT;
+		s->linger = val;
+		*result = (int32_t)val;
+		break;
+	case CAV_OPT_MAXSEG:
+		if (s->proto != SESS_P_TCP)
+			return ENOPROTOOPT;
+		if (val != 0 && (val < TCP_MIN_MSS || val > TCP_MAX_MSS))
+			return EINVAL;
+		__atomic_store_n(&s->maxseg, (uint16_t)val, __ATOMIC_RELAXED);
+		*result = (int32_t)val;
+		break;
+	case CAV_OPT_KEEPALIVE:
+		if (s->proto != SESS_P_TCP)
+			return ENOPROTOOPT;
+		s->keepalive = val != 0; /* stored; keepalive probes come with issue 6 */
+		*result = val != 0;
+		break;
+	default:
+		return ENOPROTOOPT;
+	}
+	if (tell_owner && s->proto == SESS_P_TCP && s->phase == SESS_TCP_CONN)
+		return sess_cmd_post(t, s, SESS_CMD_SETOPT, opt, val);
+	return 0;
+}
+
+int
+sess_sock_getopt(struct sess_table *t, struct sess_sock *s, uint32_t opt, uint32_t *val)
+{
+	(void)t;
+	switch (opt) {
+	case CAV_OPT_RCVBUF:
+		*val = __atomic_load_n(&s->rcvbuf, __ATOMIC_RELAXED);
 		return 0;
+	case CAV_OPT_SNDBUF:
+		*val = __atomic_load_n(&s->sndbuf, __ATOMIC_RELAXED);
+		return 0;
+	case CAV_OPT_REUSEADDR:
+		*val = s->reuseaddr;
+		return 0;
+	case CAV_OPT_NODELAY:
+		*val = s->nodelay;
+		return s->proto == SESS_P_TCP ? 0 : ENOPROTOOPT;
+	case CAV_OPT_LINGER:
+		*val = s->linger;
+		return s->proto == SESS_P_TCP ? 0 : ENOPROTOOPT;
+	case CAV_OPT_MAXSEG:
+		/* Linux: the current MSS, or 536 (TCP_MSS_DEFAULT) before a
+		 * connection has one. */
+		*val = s->maxseg != 0 ? s->maxseg : 536;
+		return s->proto == SESS_P_TCP ? 0 : ENOPROTOOPT;
+	case CAV_OPT_KEEPALIVE:
+		*val = s->keepalive;
+		return s->proto == SESS_P_TCP ? 0 : ENOPROTOOPT;
 	default:
 		return ENOPROTOOPT;
 	}
@@ -366,8 +524,10 @@ sess_sock_unpublish(struct sess_table *t, struct sess_sock *s)
 {
 	s->key_pos = -1;
 	if (s->bound) {
-		struct sess_key k = current_key(s);
-		key_unpublish(t, &k, s, &s->key_pos);
+		if (keyed(s)) {
+			struct sess_key k = sess_current_key(s);
+			key_unpublish(t, &k, s, &s->key_pos);
+		}
 		port_unlink(t, s);
 	}
 	struct sess_worker *sw = t->sh->workers[s->owner]->sess;
@@ -382,16 +542,34 @@ sess_sock_free(struct sess_table *t, struct sess_sock *s)
 {
 	if (s->key_pos >= 0)
 		rte_hash_free_key_with_position(t->hash, s->key_pos);
+	rte_spinlock_lock(&t->alloc_lock);
 	s->client->slot_sock[s->slot] = 0;
 	s->used = false;
 	s->client = NULL;
+	rte_spinlock_unlock(&t->alloc_lock);
 }
 
 int
-sess_sock_close(struct sess_table *t, struct sess_sock *s)
+sess_sock_close(struct sess_table *t, struct sess_sock *s, uint32_t flags)
 {
+	if (s->proto == SESS_P_TCP) {
+		if (s->phase == SESS_TCP_CLOSING)
+			return EBADF;
+		if (s->phase == SESS_TCP_LISTEN)
+			sess_listener_stop(t, s);
+		if (s->phase == SESS_TCP_CONN && !__atomic_load_n(&s->released, __ATOMIC_ACQUIRE)) {
+			/* The owner closes the connection (queued data is
+			 * still sent, then FIN, as Linux) and releases the
+			 * slot when the connection no longer needs it. */
+			s->phase = SESS_TCP_CLOSING;
+			t->closing_hint++;
+			s->close_flags = flags;
+			s->close_posted = sess_cmd_post(t, s, SESS_CMD_CLOSE, flags, 0) == 0;
+			return 0;
+		}
+	}
 	sess_sock_unpublish(t, s);
-	synchronize(t, -1);
+	sess_synchronize(t, -1);
 	sess_sock_free(t, s);
 	return 0;
 }

@@ -89,7 +89,12 @@ sess_worker_init(struct dp_worker *w, int socket)
 	char name[RTE_RING_NAMESIZE];
 	snprintf(name, sizeof(name), "cav_sess%u", w->id);
 	sw->handoff = rte_ring_create(name, SESS_HANDOFF_RING, socket, RING_F_SC_DEQ);
-	if (sw->handoff == NULL) {
+	snprintf(name, sizeof(name), "cav_scmd%u", w->id);
+	sw->cmd = rte_ring_create_elem(name, sizeof(struct sess_cmd), SESS_CMD_RING, socket,
+				       RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (sw->handoff == NULL || sw->cmd == NULL) {
+		rte_ring_free(sw->handoff);
+		rte_ring_free(sw->cmd);
 		rte_free(sw);
 		return -1;
 	}
@@ -107,6 +112,7 @@ sess_worker_fini(struct dp_worker *w)
 	while (rte_ring_dequeue(sw->handoff, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
 	rte_ring_free(sw->handoff);
+	rte_ring_free(sw->cmd);
 	rte_free(sw);
 	w->sess = NULL;
 }
@@ -204,12 +210,13 @@ sess_create(struct dp_shared *sh, const struct sess_conf *conf, char *err, size_
 	t->ep = -1;
 	t->n_workers = sh->n_workers;
 	t->next_ephemeral = SESS_EPHEMERAL_LO;
+	rte_spinlock_init(&t->alloc_lock);
 	for (unsigned int i = 0; i < SESS_MAX_CLIENTS; i++)
 		t->clients[i].conn_fd = -1;
 	struct rte_hash_parameters hp = {
 		.name = "cav_sess",
 		.entries = SESS_MAX_SOCKS * 2,
-		.key_len = 12,
+		.key_len = SESS_KEY_LEN,
 		.hash_func = rte_jhash,
 		.socket_id = (int)rte_socket_id(),
 		/* Lock-free readers (workers), one writer (main lcore); a
@@ -244,28 +251,15 @@ sess_fd(const struct sess_table *t)
 
 /* ---- clients ---- */
 
+/* The segment, fds and slot of a client with no socket left. */
 static void
-client_release(struct sess_table *t, struct sess_client *c, const char *why)
+client_free(struct sess_table *t, struct sess_client *c)
 {
-	unsigned int idx = (unsigned int)(c - t->clients);
-	CAV_LOG(INFO, "session: client %u (pid %d) released: %s", idx, (int)c->pid, why);
-	bool any = false;
-	for (uint32_t i = 0; i < c->n_socks; i++)
-		if (c->slot_sock[i] != 0) {
-			sess_sock_unpublish(t, &t->socks[c->slot_sock[i] - 1]);
-			any = true;
-		}
-	/* One grace period for all of them: after it no worker holds a
-	 * socket of this client or a pointer into its segment. */
-	if (t->rcu != NULL)
-		rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
-	if (any)
-		for (uint32_t i = 0; i < c->n_socks; i++)
-			if (c->slot_sock[i] != 0)
-				sess_sock_free(t, &t->socks[c->slot_sock[i] - 1]);
-	epoll_ctl(t->ep, EPOLL_CTL_DEL, c->conn_fd, NULL);
-	epoll_ctl(t->ep, EPOLL_CTL_DEL, c->bell_fd, NULL);
-	close(c->conn_fd);
+	if (c->conn_fd >= 0) {
+		epoll_ctl(t->ep, EPOLL_CTL_DEL, c->conn_fd, NULL);
+		epoll_ctl(t->ep, EPOLL_CTL_DEL, c->bell_fd, NULL);
+		close(c->conn_fd);
+	}
 	struct sess_segment seg = {
 		.mem_fd = c->mem_fd,
 		.wake_fd = c->wake_fd,
@@ -278,6 +272,99 @@ client_release(struct sess_table *t, struct sess_client *c, const char *why)
 	memset(c, 0, sizeof(*c));
 	c->conn_fd = -1;
 	t->detached++;
+}
+
+/*
+ * Release a client (exit, SIGKILL, violation, daemon stop). Datagram
+ * sockets and listeners go at once (a listener's queued connections are
+ * reset, as Linux's inet_csk_listen_stop). With `graceful`, stream
+ * connections are closed as Linux closes a dead process's sockets: the
+ * data queued is still sent, then FIN (RST if data was left unread): the
+ * segment, which holds their rings, stays mapped until the owners release
+ * them (the client is a "zombie" meanwhile: no requests, no new sockets).
+ * Without (violation, daemon stopping), they are reset: the owner drops
+ * its pointers into the segment (SESS_CMD_DETACH) before the grace period
+ * after which the segment is unmapped ends.
+ */
+static void
+client_release(struct sess_table *t, struct sess_client *c, const char *why, bool graceful)
+{
+	unsigned int idx = (unsigned int)(c - t->clients);
+	CAV_LOG(INFO, "session: client %u (pid %d) released: %s", idx, (int)c->pid, why);
+	/* From here on no worker takes a socket for this client (passive
+	 * opens): slot_sock[] is ours alone. */
+	rte_spinlock_lock(&t->alloc_lock);
+	c->dying = true;
+	rte_spinlock_unlock(&t->alloc_lock);
+	/* The batch waiting for its grace period holds released sockets,
+	 * which the walk below would free too. */
+	sess_sock_reap_flush(t);
+	for (uint32_t i = 0; i < c->n_socks; i++) {
+		struct sess_sock *s = c->slot_sock[i] != 0 ? &t->socks[c->slot_sock[i] - 1] : NULL;
+		if (s != NULL && s->proto == SESS_P_TCP && s->phase == SESS_TCP_LISTEN)
+			sess_listener_stop(t, s);
+	}
+	struct sess_sock *gone[CAV_SHM_MAX_SOCKS];
+	uint32_t n_gone = 0;
+	bool kept = false;
+	for (uint32_t i = 0; i < c->n_socks; i++) {
+		if (c->slot_sock[i] == 0)
+			continue;
+		struct sess_sock *s = &t->socks[c->slot_sock[i] - 1];
+		bool conn = s->proto == SESS_P_TCP &&
+			    (s->phase == SESS_TCP_CONN || s->phase == SESS_TCP_CLOSING) &&
+			    !__atomic_load_n(&s->released, __ATOMIC_ACQUIRE);
+		if (conn && graceful) {
+			if (s->phase == SESS_TCP_CONN) {
+				s->phase = SESS_TCP_CLOSING;
+				t->closing_hint++;
+				s->close_flags = 0;
+				s->close_posted = sess_cmd_post(t, s, SESS_CMD_CLOSE, 0, 0) == 0;
+			}
+			kept = true; /* sess_sock_reap frees it when released */
+			continue;
+		}
+		/* Posted before the generation changes: the command names
+		 * the old one. */
+		if (conn)
+			(void)sess_cmd_post(t, s, SESS_CMD_DETACH, 0, 0);
+		sess_sock_unpublish(t, s);
+		gone[n_gone++] = s;
+	}
+	/* One grace period for all of them: after it no worker holds a
+	 * socket of this client or a pointer into its segment. */
+	if (n_gone > 0 && t->rcu != NULL)
+		rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
+	for (uint32_t i = 0; i < n_gone; i++)
+		sess_sock_free(t, gone[i]);
+	if (kept) {
+		/* The process is gone: stop listening to it, keep its memory. */
+		epoll_ctl(t->ep, EPOLL_CTL_DEL, c->conn_fd, NULL);
+		epoll_ctl(t->ep, EPOLL_CTL_DEL, c->bell_fd, NULL);
+		close(c->conn_fd);
+		c->conn_fd = -1;
+		c->zombie = true;
+		return;
+	}
+	client_free(t, c);
+}
+
+static void tick(struct sess_table *t, bool wait);
+
+/* Zombies whose last connection was released: free them (sess_tick). */
+static void
+zombies_reap(struct sess_table *t)
+{
+	for (unsigned int i = 0; i < SESS_MAX_CLIENTS; i++) {
+		struct sess_client *c = &t->clients[i];
+		if (!c->used || !c->zombie)
+			continue;
+		bool left = false;
+		for (uint32_t k = 0; k < c->n_socks && !left; k++)
+			left = c->slot_sock[k] != 0;
+		if (!left)
+			client_free(t, c);
+	}
 }
 
 static void
@@ -336,7 +423,7 @@ accept_one(struct sess_table *t, int fd)
 	if (c->slot_sock == NULL || epoll_ctl(t->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ||
 	    epoll_ctl(t->ep, EPOLL_CTL_ADD, c->bell_fd, &eb) < 0) {
 		c->used = true;
-		client_release(t, c, "out of memory");
+		client_release(t, c, "out of memory", false);
 		return;
 	}
 	c->used = true;
@@ -386,7 +473,7 @@ serve_request(struct sess_table *t, struct sess_client *c, const struct cav_msg 
 		break;
 	case CAV_OP_SOCKET: {
 		uint32_t slot;
-		rc = sess_sock_create(t, c, &slot);
+		rc = sess_sock_create(t, c, q->arg, &slot);
 		if (rc == 0)
 			rsp->sock = (uint16_t)slot;
 		break;
@@ -399,11 +486,28 @@ serve_request(struct sess_table *t, struct sess_client *c, const struct cav_msg 
 				       q->flags != 0);
 		break;
 	case CAV_OP_CLOSE:
-		rc = sess_sock_close(t, s);
+		rc = sess_sock_close(t, s, q->arg);
 		s = NULL;
 		break;
 	case CAV_OP_SETOPT:
 		rc = sess_sock_setopt(t, s, q->arg, q->val, &rsp->result);
+		break;
+	case CAV_OP_LISTEN:
+		rc = sess_sock_listen(t, s, q->arg);
+		break;
+	case CAV_OP_SHUTDOWN:
+		rc = sess_sock_shutdown(t, s, q->arg);
+		break;
+	case CAV_OP_GETOPT:
+		if (q->arg == CAV_OPT_TCP_INFO) {
+			struct cav_tcp_info ti;
+			memset(&ti, 0, sizeof(ti));
+			rc = s->proto != SESS_P_TCP || t->tcp_info == NULL ? ENOPROTOOPT
+									 : t->tcp_info(t->sh, s, &ti);
+			memcpy(rsp->rsvd, &ti, sizeof(ti));
+			break;
+		}
+		rc = sess_sock_getopt(t, s, q->arg, &rsp->val);
 		break;
 	default:
 		return false;
@@ -466,17 +570,21 @@ sess_poll(struct sess_table *t)
 		if (kind == EV_CONN) {
 			/* The client never writes after its hello: readable
 			 * means it closed (exit, SIGKILL) or misbehaves. */
-			client_release(t, c, "connection closed");
+			client_release(t, c, "connection closed", true);
 		} else if (kind == EV_BELL) {
 			serve_requests(t, c);
 		}
 	}
-	sess_tick(t);
+	tick(t, false);
 }
 
-void
-sess_tick(struct sess_table *t)
+/* wait: the periodic tick, which may wait for a grace period; after
+ * requests (sess_poll) nothing here blocks. */
+static void
+tick(struct sess_table *t, bool wait)
 {
+	sess_sock_reap(t, wait);
+	zombies_reap(t);
 	for (unsigned int i = 0; i < SESS_MAX_CLIENTS; i++) {
 		struct sess_client *c = &t->clients[i];
 		if (!c->used)
@@ -489,8 +597,14 @@ sess_tick(struct sess_table *t)
 		t->violations[v]++;
 		CAV_LOG(WARNING, "session: client %u (pid %d) broke the shared-memory contract (%s): dropped",
 			i, (int)c->pid, sess_violation_names[v]);
-		client_release(t, c, sess_violation_names[v]);
+		client_release(t, c, sess_violation_names[v], false);
 	}
+}
+
+void
+sess_tick(struct sess_table *t)
+{
+	tick(t, true);
 }
 
 void
@@ -498,9 +612,10 @@ sess_destroy(struct sess_table *t)
 {
 	if (t == NULL)
 		return;
+	sess_sock_reap_flush(t);
 	for (unsigned int i = 0; i < SESS_MAX_CLIENTS; i++)
 		if (t->clients[i].used)
-			client_release(t, &t->clients[i], "daemon stopping");
+			client_release(t, &t->clients[i], "daemon stopping", false);
 	if (t->ep >= 0)
 		close(t->ep);
 	if (t->listen_fd >= 0) {

@@ -31,6 +31,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <rte_spinlock.h>
+
+#include "config.h"
 #include "shm.h"
 
 struct dp_shared;
@@ -40,6 +43,7 @@ struct rte_ring;
 struct rte_rcu_qsbr;
 
 #define SESS_MAX_SOCKS 4096     /* sockets in the daemon */
+#define SESS_KEY_LEN 16         /* struct sess_key (sess_sock.c) */
 #define SESS_MAX_CLIENTS 512    /* attached processes */
 #define SESS_HANDOFF_RING 4096  /* datagrams in flight between workers */
 #define SESS_EPHEMERAL_LO 32768 /* Linux's ip_local_port_range */
@@ -57,6 +61,56 @@ enum sess_violation {
 	SESS_V_NB,
 };
 extern const char *const sess_violation_names[SESS_V_NB];
+
+/* Port spaces: TCP and UDP ports are separate, as in Linux. */
+enum sess_proto {
+	SESS_P_UDP = 0,
+	SESS_P_TCP = 1,
+	SESS_P_NB,
+};
+
+/* A stream socket as the main lcore sees it (what the client asked for;
+ * the connection's real state is the owner's tcp_state). */
+enum sess_tcp_phase {
+	SESS_TCP_NONE = 0, /* fresh or bound */
+	SESS_TCP_LISTEN,   /* listen() */
+	SESS_TCP_CONN,     /* connect() or accepted: a pcb owns the rings */
+	SESS_TCP_CLOSING,  /* close() sent to the owner; freed once released */
+};
+
+/* Linux's tcp_state numbering (include/net/tcp_states.h), the value of
+ * cav_shm_sock.tcp_state. */
+#define SESS_TCP_ST_ESTABLISHED 1
+#define SESS_TCP_ST_SYN_SENT 2
+#define SESS_TCP_ST_CLOSE 7
+#define SESS_TCP_ST_LISTEN 10
+
+/* Linux's net.core.somaxconn. */
+#define SESS_SOMAXCONN 4096
+
+/*
+ * Main lcore -> owner worker: requests the owner must execute on a stream
+ * socket's connection (one SP/SC rte_ring per worker, drained by lib/tcpdp
+ * once per loop). The socket is named by (id, gen): a command for a socket
+ * closed meanwhile is recognised as stale.
+ */
+enum sess_cmd_op {
+	SESS_CMD_CONNECT = 1, /* open to remote_w from local_w */
+	SESS_CMD_SHUTDOWN,    /* arg: SHUT_RD / SHUT_WR / SHUT_RDWR */
+	SESS_CMD_CLOSE,       /* arg: CAV_CLOSE_*; the socket is released when done */
+	SESS_CMD_SETOPT,      /* arg: enum cav_opt, val: the value (already stored) */
+	SESS_CMD_DETACH,      /* the client is gone (its segment is being unmapped): RST */
+};
+struct sess_cmd {
+	uint16_t op;
+	uint16_t rsvd;
+	uint32_t sock_id;
+	uint32_t gen;
+	uint32_t arg;
+	uint32_t val;
+	uint32_t pad;
+};
+#define SESS_CMD_RING 1024
 
 /* Socket binding, host byte order. */
 struct sess_addr {
@@ -79,6 +133,31 @@ struct sess_sock {
 	uint32_t gen;
 	bool used;
 	bool bound, connected, reuseaddr;
+	uint8_t proto; /* enum sess_proto, set at creation */
+	/* Stream sockets. Main lcore: phase, backlog and the options (the
+	 * owner reads the options when told to by a SESS_CMD_SETOPT). */
+	uint8_t phase; /* enum sess_tcp_phase */
+	bool nodelay, keepalive;
+	uint32_t backlog; /* listen(): at most SESS_SOMAXCONN */
+	uint32_t linger;  /* CAV_OPT_LINGER's value: onoff << 31 | seconds */
+	uint16_t maxseg;  /* TCP_MAXSEG (0: from the route MTU) */
+	/* Owner worker writes (relaxed), main reads: the connection's state
+	 * (Linux numbering) and the pcb index + 1 (0: none). Released: the
+	 * connection no longer needs the slot (TIME_WAIT or closed); the
+	 * main lcore frees a SESS_TCP_CLOSING socket when it sees it (acquire,
+	 * pairs with the owner's release). */
+	uint32_t tcp_state;
+	uint32_t conn;
+	bool released;
+	/* A listener's accept-record producers (workers completing a
+	 * handshake) serialise on this; `acc_dead` (under the lock) refuses new
+	 * records once close() began. */
+	rte_spinlock_t acc_lock;
+	bool acc_dead;
+	uint32_t slot_gen; /* the cav_shm_sock.gen we wrote (accept records carry it) */
+	/* main lcore: close() waits for the owner (stream sockets) */
+	bool close_posted;
+	uint32_t close_flags;
 	/* main lcore: local addr/port and peer (atomic 64-bit words so that a
 	 * worker never sees a torn value): (addr << 16) | port. */
 	uint64_t local_w, remote_w;
@@ -112,6 +191,13 @@ struct sess_client {
 	uint32_t n_socks;
 	uint32_t violation; /* enum sess_violation; first one wins (CAS) */
 	uint64_t requests;
+	/* Under sess_table.alloc_lock: set when release begins; workers then
+	 * allocate no more sockets for this client. */
+	bool dying;
+	/* The process is gone but connections it closed (or left open) are
+	 * still finishing from its segment's rings: kept until the last one
+	 * is released. */
+	bool zombie;
 };
 
 /* Per-worker state. */
@@ -121,6 +207,8 @@ struct sess_worker {
 	uint32_t n_own;           /* high-water mark of own[] */
 	struct sess_sock *own[SESS_MAX_SOCKS]; /* main writes (release), we read (acquire) */
 	uint64_t handoff_full;
+	/* Main lcore -> this worker: struct sess_cmd (SP/SC). */
+	struct rte_ring *cmd;
 };
 
 struct sess_conf {
@@ -130,6 +218,23 @@ struct sess_conf {
 	uint64_t segment_size;
 	bool busy_poll;
 };
+
+/* A port's RSS as the main lcore learnt it (once, at the first active
+ * open through it): the Toeplitz key and the redirection table. */
+#define SESS_RSS_KEY 40
+#define SESS_RSS_RETA_MAX 512
+struct sess_rss {
+	bool probed, on;
+	uint16_t reta_size;
+	uint8_t key[SESS_RSS_KEY];
+	uint16_t reta[SESS_RSS_RETA_MAX];
+};
+
+/* Would the peer's segments of (laddr:lport <- raddr:rport) come in on
+ * `queue`? Toeplitz over the IPv4 4-tuple as the NIC computes it, then
+ * the redirection table. Host order. */
+bool sess_rss_queue_is(const struct sess_rss *r, uint32_t laddr, uint16_t lport, uint32_t raddr,
+		       uint16_t rport, uint16_t queue);
 
 struct sess_table {
 	struct dp_shared *sh;
@@ -143,12 +248,35 @@ struct sess_table {
 	unsigned int next_owner;
 	uint32_t next_sock;
 	uint16_t next_ephemeral;
+	/*
+	 * Socket allocation: a worker that completes a passive open takes a
+	 * socket (socks[], a client's slot_sock[], its own own[]) without the
+	 * main lcore, so those three, next_sock and client.dying change only
+	 * under this lock. Short: never held across an RCU grace period.
+	 */
+	rte_spinlock_t alloc_lock;
+	/* Reaping (sess_sock_reap): stream sockets in SESS_TCP_CLOSING as of
+	 * the last scan plus those closed since (a hint: the tick scans
+	 * anyway), and the released batch unpublished and waiting for the
+	 * grace period `reap_token` before it is freed. */
+	uint32_t closing_hint;
+	uint32_t reap_n;
+	uint64_t reap_token;
+	struct sess_sock *reap_wait[64];
 	struct sess_sock socks[SESS_MAX_SOCKS];
 	struct sess_client clients[SESS_MAX_CLIENTS];
-	struct sess_sock *ports[65536]; /* main lcore: sockets per local port */
+	/* main lcore: sockets per local port, one port space per protocol */
+	struct sess_sock *ports[SESS_P_NB][65536];
 	/* counters (main lcore writes) */
 	uint64_t attached, detached, attach_refused;
 	uint64_t violations[SESS_V_NB];
+	uint64_t cmd_full; /* a command ring was full: the request failed with ENOBUFS */
+	uint64_t rss_ports; /* active opens given a port whose return traffic hashes to the owner */
+	struct sess_rss rss[CAV_MAX_PORTS];
+	/* CAV_OPT_TCP_INFO: filled by lib/tcpdp (set by the daemon at start;
+	 * NULL: ENOPROTOOPT). Main lcore; 0 or an errno value. */
+	int (*tcp_info)(const struct dp_shared *sh, const struct sess_sock *s,
+			struct cav_tcp_info *out);
 };
 
 /* ---- main lcore ---- */
@@ -179,6 +307,48 @@ void sess_worker_fini(struct dp_worker *w);
  * the connected 4-tuple, then the bound address, then INADDR_ANY. */
 struct sess_sock *sess_lookup(const struct sess_table *t, uint32_t laddr, uint16_t lport,
 			      uint32_t raddr, uint16_t rport);
+/* The TCP listener for (laddr, lport): bound to laddr, then INADDR_ANY. */
+struct sess_sock *sess_lookup_listener(const struct sess_table *t, uint32_t laddr,
+				       uint16_t lport);
+
+/*
+ * Passive open (the worker `owner` completed a handshake for listener
+ * `lst`): take a socket slot of the listener's client for the new
+ * connection, owned by `owner`, with fresh rings (indices 0), the slot's
+ * generation incremented and tcp_state ESTABLISHED. Addresses host order.
+ * Returns the socket, or NULL (no free slot, socket or own[] entry, or
+ * the client is going away): the caller behaves as with a full accept
+ * queue. Takes alloc_lock briefly; any worker.
+ */
+struct sess_sock *sess_accept_alloc(struct sess_table *t, struct sess_sock *lst,
+				    unsigned int owner, uint32_t laddr, uint16_t lport,
+				    uint32_t raddr, uint16_t rport);
+/*
+ * Queue the accept record of `s` (from sess_accept_alloc) on its
+ * listener's RX ring and wake the client. 0, or -1 if the listener is
+ * closing or its ring is full/corrupt (the caller then resets the
+ * connection and releases `s` with sess_accept_undo).
+ */
+int sess_accept_queue(struct sess_table *t, struct sess_sock *lst, struct sess_sock *s);
+/* Give back a socket sess_accept_alloc took that was never queued. */
+void sess_accept_undo(struct sess_table *t, struct sess_sock *s);
+/* Has the client a free socket slot? (Unlocked read: a hint, the
+ * allocation itself decides.) */
+bool sess_client_has_room(const struct sess_client *c);
+/* Accept records queued on a listener and not yet taken by accept(). */
+uint32_t sess_accept_queued(const struct sess_sock *lst);
+
+/* Owner worker: the connection no longer needs the socket's slot; a
+ * SESS_TCP_CLOSING socket is then freed by the main lcore (sess_tick). */
+static inline void
+sess_sock_release(struct sess_sock *s)
+{
+	__atomic_store_n(&s->released, true, __ATOMIC_RELEASE);
+}
+
+/* Owner worker: the next command for it, or false. */
+bool sess_cmd_next(struct dp_worker *w, struct sess_cmd *cmd);
+
 /* The connected socket for exactly this 4-tuple, or NULL. */
 struct sess_sock *sess_lookup_connected(const struct sess_table *t, uint32_t laddr,
 					uint16_t lport, uint32_t raddr, uint16_t rport);

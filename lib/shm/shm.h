@@ -376,6 +376,25 @@ enum cav_opt {
 	CAV_OPT_USER_TIMEOUT, /* ms (issue 6) */
 	CAV_OPT_MAXSEG,    /* TCP_MAXSEG */
 	CAV_OPT_CONGESTION, /* val: CAV_CC_* (issue 6) */
+	/* CAV_OP_GETOPT only (added by libcavsock's stream work): the
+	 * connection's TCP_INFO subset, a struct cav_tcp_info in the
+	 * response's rsvd bytes (val unused). */
+	CAV_OPT_TCP_INFO,
+};
+
+/* The CAV_OPT_TCP_INFO answer (in cav_msg.rsvd), the fields of Linux's
+ * struct tcp_info the daemon can fill. Times in microseconds, windows in
+ * segments, as tcp_info has them. */
+struct cav_tcp_info {
+	uint32_t rtt_us;
+	uint32_t rttvar_us;
+	uint32_t rto_us;
+	uint32_t snd_cwnd;
+	uint32_t snd_ssthresh;
+	uint32_t snd_mss;
+	uint32_t rcv_mss;
+	uint32_t unacked;       /* segments in flight */
+	uint32_t total_retrans; /* segments retransmitted over the connection's life */
 };
 
 /* One request or response: 64 bytes, one cache line. */
@@ -436,6 +455,10 @@ cav_msg_pop(struct cav_ring *r, struct cav_msg *m)
 #define CAV_SOCK_EV_WRHUP 0x8     /* nothing more can be sent (FIN sent, reset, closed) */
 #define CAV_SOCK_EV_RESET 0x10    /* reset / aborted / timed out: so_error says why */
 #define CAV_SOCK_EV_CLOSED 0x20   /* the connection no longer exists (CLOSED state) */
+/* Once a failed connect() has reported its error the client treats the
+ * socket as new (Linux's tcp_disconnect()) and ignores these stream bits
+ * and tcp_state until its next CAV_OP_CONNECT, at which the daemon clears
+ * them: events about the failed attempt may still come in between. */
 
 /*
  * Stream sockets use the slot's two rings as byte FIFOs: free-running byte
@@ -526,6 +549,8 @@ struct cav_shm_hdr {
 #define CAV_SLEEP_ALWAYS 0x10000u
 
 _Static_assert(sizeof(struct cav_msg) == 64, "cav_msg is one cache line");
+_Static_assert(sizeof(struct cav_tcp_info) <= sizeof(((struct cav_msg *)0)->rsvd),
+	       "cav_tcp_info fits in a response");
 _Static_assert(sizeof(struct cav_shm_hdr) == 4 * CAV_SHM_LINE, "header layout");
 _Static_assert(offsetof(struct cav_shm_hdr, client_sleeping) % CAV_SHM_LINE == 0,
 	       "client_sleeping on its own line");

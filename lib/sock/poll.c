@@ -37,8 +37,9 @@ scan_cav(struct pollfd *fds, nfds_t n)
 		if (s == NULL) {
 			fds[i].revents = POLLNVAL;
 		} else {
-			short r = cs_ready(s);
-			fds[i].revents = (short)(r & (fds[i].events | POLLERR | POLLHUP));
+			uint32_t r = cs_ready(s);
+			uint32_t want = (uint16_t)fds[i].events | POLLERR | POLLHUP;
+			fds[i].revents = (short)(r & want);
 		}
 		if (fds[i].revents != 0)
 			ready++;
@@ -113,10 +114,16 @@ cav_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 
 struct ep_item {
 	int fd;
+	uint32_t incarnation; /* of the socket added (csock.incarnation) */
 	uint32_t events;
 	epoll_data_t data;
 	uint32_t seen_rx, seen_tx; /* ET: ring positions at the last report */
 	bool reported_err;
+	/* Stream sockets, ET: what the last report saw of the connection
+	 * (state_sig), of writers finding no room (nospace), and whether
+	 * the item was just added or modified (reports once if ready). */
+	uint32_t seen_sig, seen_nospace;
+	bool fresh;
 };
 
 struct ep_set {
@@ -201,9 +208,17 @@ cav_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		err = EBADF;
 		goto out;
 	}
+	struct csock *cs_ = cs_sock(fd);
 	for (unsigned int i = 0; i < e->n; i++)
-		if (e->items[i].fd == fd)
+		if (e->items[i].fd == fd) {
+			if (e->items[i].incarnation != cs_->incarnation) {
+				/* The socket it named was closed: gone, as in
+				 * Linux, whatever now has its number. */
+				e->items[i--] = e->items[--e->n];
+				continue;
+			}
 			it = &e->items[i];
+		}
 	switch (op) {
 	case EPOLL_CTL_ADD:
 		if (it != NULL) {
@@ -227,12 +242,14 @@ cav_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		it = &e->items[e->n++];
 		memset(it, 0, sizeof(*it));
 		it->fd = fd;
+		it->incarnation = cs_->incarnation;
 		it->events = ev->events;
 		it->data = ev->data;
 		{
 			struct csock *s = cs_sock(fd);
 			it->seen_rx = s->rx.local - 1; /* so a ready socket reports at once */
 			it->seen_tx = cav_ring_peer_cons(&s->tx) - 1;
+			it->fresh = true; /* ep_insert(): polled once at once */
 		}
 		break;
 	case EPOLL_CTL_MOD:
@@ -244,6 +261,7 @@ cav_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		it->data = ev->data;
 		it->seen_rx--;
 		it->seen_tx--;
+		it->fresh = true;
 		break;
 	case EPOLL_CTL_DEL:
 		if (it == NULL) {
@@ -264,6 +282,59 @@ out:
 	return 0;
 }
 
+/* Everything whose change Linux signals with sk_state_change() or
+ * sk_error_report() (a wakeup for every waiter, whatever it waits for):
+ * the TCP state, the event bits, our own shutdown and listen, a pending
+ * error. */
+static uint32_t
+stream_sig(struct csock *s)
+{
+	uint32_t ev = cs_events(s);
+	uint32_t sig = cs_stream_state(s, ev) | (ev & 0xffffu) << 8;
+	sig ^= (uint32_t)__atomic_load_n(&s->shut_rd, __ATOMIC_RELAXED) << 24;
+	sig ^= (uint32_t)__atomic_load_n(&s->shut_wr, __ATOMIC_RELAXED) << 25;
+	sig ^= (uint32_t)__atomic_load_n(&s->listening, __ATOMIC_RELAXED) << 26;
+	sig ^= (uint32_t)(__atomic_load_n(&s->shm->so_error, __ATOMIC_RELAXED) != 0) << 27;
+	sig ^= (uint32_t)__atomic_load_n(&s->conn, __ATOMIC_RELAXED) << 28;
+	return sig;
+}
+
+/*
+ * A stream socket's report. Level-triggered: the tcp_poll() mask whenever
+ * it intersects the interest. Edge-triggered, as Linux's wakeups decide
+ * it: new bytes or accept records (sk_data_ready, for EPOLLIN interest),
+ * room that came back after a writer found none (sk_write_space, only
+ * with SOCK_NOSPACE set, for EPOLLOUT interest), any change of state or
+ * error (everyone); a wakeup reports the whole current mask.
+ */
+static uint32_t
+stream_report(struct ep_item *it, struct csock *s)
+{
+	uint32_t want = it->events | EPOLLERR | EPOLLHUP;
+	uint32_t mask = cs_ready(s) & want;
+	if (!(it->events & EPOLLET))
+		return mask;
+	uint32_t prod = cav_ring_peer_prod(&s->rx), cons = cav_ring_peer_cons(&s->tx);
+	uint32_t sig = stream_sig(s);
+	uint32_t nospace = __atomic_load_n(&s->nospace, __ATOMIC_RELAXED);
+	bool woke = it->fresh || sig != it->seen_sig;
+	if (prod != it->seen_rx && (it->events & (EPOLLIN | EPOLLRDNORM)))
+		woke = true;
+	if (cons != it->seen_tx && nospace != it->seen_nospace && (mask & EPOLLOUT))
+		woke = true;
+	if (!woke)
+		return 0;
+	/* A wakeup is used up by the scan that sees it, reported or not
+	 * (ep_send_events() drops an ET item whose mask is empty). */
+	it->fresh = false;
+	it->seen_rx = prod;
+	it->seen_tx = cons;
+	it->seen_sig = sig;
+	if (mask & EPOLLOUT)
+		it->seen_nospace = nospace;
+	return mask;
+}
+
 /* Ready Cavalry items into evs (ep_lock held). */
 static int
 ep_scan(struct ep_set *e, struct epoll_event *evs, int max)
@@ -272,13 +343,22 @@ ep_scan(struct ep_set *e, struct epoll_event *evs, int max)
 	for (unsigned int i = 0; i < e->n && n < max; i++) {
 		struct ep_item *it = &e->items[i];
 		struct csock *s = cs_sock(it->fd);
-		if (s == NULL) {
+		if (s == NULL || s->incarnation != it->incarnation) {
 			/* closed without EPOLL_CTL_DEL: Linux drops it too */
 			*it = e->items[--e->n];
 			i--;
 			continue;
 		}
-		short r = cs_ready(s);
+		if (s->type == CAV_SOCK_STREAM) {
+			uint32_t m = stream_report(it, s);
+			if (m != 0) {
+				evs[n].events = m;
+				evs[n].data = it->data;
+				n++;
+			}
+			continue;
+		}
+		uint32_t r = cs_ready(s);
 		uint32_t out = 0;
 		uint32_t prod = cav_ring_peer_prod(&s->rx), cons = cav_ring_peer_cons(&s->tx);
 		if ((r & POLLIN) && (it->events & EPOLLIN)) {

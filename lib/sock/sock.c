@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -292,8 +293,8 @@ resp_ready(void *arg)
 
 /* Send a request and wait for its response. Returns the result (>= 0)
  * or -errno; with cs.lock held. */
-static int
-ctl_call_locked(struct cav_msg *q, struct cav_msg *r)
+int
+cs_ctl_call_locked(struct cav_msg *q, struct cav_msg *r)
 {
 	if (cs_gone())
 		return -ENOTCONN;
@@ -315,11 +316,11 @@ ctl_call_locked(struct cav_msg *q, struct cav_msg *r)
 	}
 }
 
-static int
-ctl_call(struct cav_msg *q, struct cav_msg *r)
+int
+cs_ctl_call(struct cav_msg *q, struct cav_msg *r)
 {
 	pthread_mutex_lock(&cs.lock);
-	int rc = ctl_call_locked(q, r);
+	int rc = cs_ctl_call_locked(q, r);
 	pthread_mutex_unlock(&cs.lock);
 	return rc;
 }
@@ -327,11 +328,34 @@ ctl_call(struct cav_msg *q, struct cav_msg *r)
 static int
 fail(int e)
 {
-	errno = e;
-	return -1;
+	return cs_fail(e);
 }
 
 /* ---- sockets ---- */
+
+void
+cs_sock_init(struct csock *s, uint32_t slot, int type, bool nonblock)
+{
+	pthread_mutex_t rxl = s->rxl, txl = s->txl;
+	memset(s, 0, sizeof(*s));
+	s->rxl = rxl;
+	s->txl = txl;
+	s->type = type;
+	s->nonblock = nonblock;
+	s->rcvbuf = s->sndbuf = 212992;
+	s->shm = cav_shm_sock(cs.seg.base, &cs.layout, slot);
+	s->gen = __atomic_load_n(&s->shm->gen, __ATOMIC_ACQUIRE);
+	static uint32_t incarnations;
+	s->incarnation = __atomic_add_fetch(&incarnations, 1, __ATOMIC_RELAXED);
+	/* Our own index of each ring starts where the slot's shared copy
+	 * is: 0 for a fresh socket; an accepted connection's RX ring may
+	 * already hold bytes. Both words were written before the daemon's
+	 * response or accept record (acquire on those). */
+	cav_shm_sock_ring(&s->rx, cs.seg.base, &cs.layout, slot, 0,
+			  __atomic_load_n(&s->shm->rx.cons, __ATOMIC_RELAXED));
+	cav_shm_sock_ring(&s->tx, cs.seg.base, &cs.layout, slot, 1,
+			  __atomic_load_n(&s->shm->tx.prod, __ATOMIC_RELAXED));
+}
 
 int
 cav_socket(int domain, int type, int protocol)
@@ -339,36 +363,37 @@ cav_socket(int domain, int type, int protocol)
 	if (domain != AF_INET)
 		return fail(EAFNOSUPPORT);
 	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (base != SOCK_DGRAM)
-		return fail(base == SOCK_STREAM ? EPROTONOSUPPORT : EINVAL);
-	if (protocol != 0 && protocol != IPPROTO_UDP)
-		return fail(EPROTONOSUPPORT);
+	int kind;
+	if (base == SOCK_DGRAM) {
+		if (protocol != 0 && protocol != IPPROTO_UDP)
+			return fail(EPROTONOSUPPORT);
+		kind = CAV_SOCK_DGRAM;
+	} else if (base == SOCK_STREAM) {
+		if (protocol != 0 && protocol != IPPROTO_TCP)
+			return fail(EPROTONOSUPPORT);
+		kind = CAV_SOCK_STREAM;
+	} else {
+		return fail(base > 0 && base <= SOCK_PACKET ? ESOCKTNOSUPPORT : EINVAL);
+	}
 	int rc = cs_attach();
 	if (rc != 0)
 		return fail(rc);
-	struct cav_msg q = {.op = CAV_OP_SOCKET}, r;
-	rc = ctl_call(&q, &r);
+	struct cav_msg q = {.op = CAV_OP_SOCKET, .arg = (uint32_t)kind}, r;
+	rc = cs_ctl_call(&q, &r);
 	if (rc < 0)
 		return fail(-rc);
 	uint32_t slot = r.sock;
 	if (slot >= cs.layout.n_socks)
 		return fail(EIO);
 	struct csock *s = &cs.socks[slot];
-	pthread_mutex_t rxl = s->rxl, txl = s->txl;
-	memset(s, 0, sizeof(*s));
-	s->rxl = rxl;
-	s->txl = txl;
-	s->nonblock = (type & SOCK_NONBLOCK) != 0;
-	s->rcvbuf = s->sndbuf = 212992;
-	s->shm = cav_shm_sock(cs.seg.base, &cs.layout, slot);
-	cav_shm_sock_ring(&s->rx, cs.seg.base, &cs.layout, slot, 0, 0);
-	cav_shm_sock_ring(&s->tx, cs.seg.base, &cs.layout, slot, 1, 0);
+	cs_sock_init(s, slot, kind, (type & SOCK_NONBLOCK) != 0);
+	/* Release: another thread that finds it used sees it complete. */
 	__atomic_store_n(&s->used, true, __ATOMIC_RELEASE);
 	return CAV_FD_BASE + (int)slot;
 }
 
-static int
-sin_of(const struct sockaddr *a, socklen_t len, const struct sockaddr_in **sin)
+int
+cs_sin_of(const struct sockaddr *a, socklen_t len, const struct sockaddr_in **sin)
 {
 	if (a == NULL || len < sizeof(sa_family_t))
 		return EINVAL;
@@ -387,7 +412,7 @@ cav_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	if (s == NULL)
 		return -1;
 	const struct sockaddr_in *sin;
-	int rc = sin_of(addr, len, &sin);
+	int rc = cs_sin_of(addr, len, &sin);
 	if (rc != 0)
 		return fail(rc);
 	struct cav_msg q = {.op = CAV_OP_BIND,
@@ -395,7 +420,7 @@ cav_bind(int fd, const struct sockaddr *addr, socklen_t len)
 			    .addr = sin->sin_addr.s_addr,
 			    .port = sin->sin_port},
 		       r;
-	rc = ctl_call(&q, &r);
+	rc = cs_ctl_call(&q, &r);
 	if (rc < 0)
 		return fail(-rc);
 	s->laddr = r.addr;
@@ -408,7 +433,7 @@ static int
 autobind(struct csock *s, int fd)
 {
 	struct cav_msg q = {.op = CAV_OP_BIND, .sock = (uint16_t)(fd - CAV_FD_BASE)}, r;
-	int rc = ctl_call(&q, &r);
+	int rc = cs_ctl_call(&q, &r);
 	if (rc < 0)
 		return -rc;
 	s->laddr = r.addr;
@@ -423,6 +448,8 @@ cav_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	struct csock *s = cs_sock(fd);
 	if (s == NULL)
 		return -1;
+	if (s->type == CAV_SOCK_STREAM)
+		return cs_stream_connect(s, fd, addr, len);
 	if (addr == NULL || len < sizeof(sa_family_t))
 		return fail(EINVAL);
 	struct cav_msg q = {.op = CAV_OP_CONNECT, .sock = (uint16_t)(fd - CAV_FD_BASE)}, r;
@@ -430,13 +457,13 @@ cav_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		q.flags = 1;
 	} else {
 		const struct sockaddr_in *sin;
-		int rc = sin_of(addr, len, &sin);
+		int rc = cs_sin_of(addr, len, &sin);
 		if (rc != 0)
 			return fail(rc);
 		q.addr = sin->sin_addr.s_addr;
 		q.port = sin->sin_port;
 	}
-	int rc = ctl_call(&q, &r);
+	int rc = cs_ctl_call(&q, &r);
 	if (rc < 0)
 		return fail(-rc);
 	s->laddr = r.addr;
@@ -460,18 +487,22 @@ cav_close(int fd)
 	struct csock *s = cs_sock(fd);
 	if (s == NULL)
 		return -1;
+	/* SO_LINGER: a stream socket may wait here for its data to be
+	 * acknowledged, and with a zero timeout it aborts (RST). */
+	uint32_t how = s->type == CAV_SOCK_STREAM ? cs_stream_close_prepare(s, fd) : 0;
 	pthread_mutex_lock(&cs.lock);
 	__atomic_store_n(&s->used, false, __ATOMIC_RELEASE);
-	struct cav_msg q = {.op = CAV_OP_CLOSE, .sock = (uint16_t)(fd - CAV_FD_BASE)}, r;
+	struct cav_msg q = {.op = CAV_OP_CLOSE, .sock = (uint16_t)(fd - CAV_FD_BASE), .arg = how},
+		       r;
 	/* With the daemon gone the slot is simply forgotten. */
-	ctl_call_locked(&q, &r);
+	cs_ctl_call_locked(&q, &r);
 	pthread_mutex_unlock(&cs.lock);
 	return 0;
 }
 
 /* Take the pending error (SO_ERROR), 0 if none. */
-static int
-take_error(struct csock *s)
+int
+cs_take_error(struct csock *s)
 {
 	if (__atomic_load_n(&s->shm->so_error, __ATOMIC_RELAXED) == 0)
 		return 0;
@@ -481,10 +512,12 @@ take_error(struct csock *s)
 	return e;
 }
 
-short
+uint32_t
 cs_ready(struct csock *s)
 {
-	short r = 0;
+	if (s->type == CAV_SOCK_STREAM)
+		return cs_stream_ready(s);
+	uint32_t r = 0;
 	if (cav_ring_peer_prod(&s->rx) != s->rx.local)
 		r |= POLLIN;
 	int64_t used = cav_dg_used(&s->tx);
@@ -524,6 +557,12 @@ cav_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr
 	struct csock *s = cs_sock(fd);
 	if (s == NULL)
 		return -1;
+	if (s->type == CAV_SOCK_STREAM) {
+		/* TCP ignores the address, as Linux's tcp_sendmsg() does. */
+		(void)to;
+		(void)tolen;
+		return cs_stream_send(s, buf, len, flags);
+	}
 	if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL))
 		return fail(EOPNOTSUPP);
 	if (len > CAV_UDP_MAX)
@@ -532,7 +571,7 @@ cav_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr
 	uint16_t port = 0;
 	if (to != NULL) {
 		const struct sockaddr_in *sin;
-		int rc = sin_of(to, tolen, &sin);
+		int rc = cs_sin_of(to, tolen, &sin);
 		if (rc != 0)
 			return fail(rc);
 		addr = sin->sin_addr.s_addr;
@@ -544,7 +583,7 @@ cav_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr
 	}
 	if (cs_gone())
 		return fail(EPIPE);
-	int e = take_error(s);
+	int e = cs_take_error(s);
 	if (e != 0)
 		return fail(e);
 	if (!s->bound) {
@@ -578,7 +617,7 @@ cav_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr
 			ret = fail(EPIPE);
 			break;
 		}
-		if ((e = take_error(s)) != 0) {
+		if ((e = cs_take_error(s)) != 0) {
 			ret = fail(e);
 			break;
 		}
@@ -607,13 +646,15 @@ cav_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, so
 	struct csock *s = cs_sock(fd);
 	if (s == NULL)
 		return -1;
+	if (s->type == CAV_SOCK_STREAM)
+		return cs_stream_recv(s, buf, len, flags, from, fromlen);
 	if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC))
 		return fail(EOPNOTSUPP);
 	bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
 	pthread_mutex_lock(&s->rxl);
 	ssize_t ret;
 	for (;;) {
-		int e = take_error(s);
+		int e = cs_take_error(s);
 		if (e != 0) {
 			ret = fail(e);
 			break;
@@ -667,8 +708,8 @@ cav_recv(int fd, void *buf, size_t len, int flags)
 	return cav_recvfrom(fd, buf, len, flags, NULL, NULL);
 }
 
-static int
-put_sin(struct sockaddr *addr, socklen_t *len, uint32_t a, uint16_t p)
+int
+cs_put_sin(struct sockaddr *addr, socklen_t *len, uint32_t a, uint16_t p)
 {
 	if (addr == NULL || len == NULL)
 		return fail(EINVAL);
@@ -685,7 +726,7 @@ cav_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 	struct csock *s = cs_sock(fd);
 	if (s == NULL)
 		return -1;
-	return put_sin(addr, len, s->laddr, s->lport);
+	return cs_put_sin(addr, len, s->laddr, s->lport);
 }
 
 int
@@ -694,93 +735,16 @@ cav_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 	struct csock *s = cs_sock(fd);
 	if (s == NULL)
 		return -1;
-	if (!s->connected)
+	if (s->type == CAV_SOCK_STREAM) {
+		/* Linux's inet_getname(): no peer before the handshake
+		 * completed nor once the connection is closed. */
+		uint32_t st = cs_stream_state(s, cs_events(s));
+		if (s->rport == 0 || st == TCP_CLOSE || st == TCP_SYN_SENT || s->listening)
+			return fail(ENOTCONN);
+	} else if (!s->connected) {
 		return fail(ENOTCONN);
-	return put_sin(addr, len, s->raddr, s->rport);
-}
-
-int
-cav_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
-{
-	struct csock *s = cs_sock(fd);
-	if (s == NULL)
-		return -1;
-	if (level != SOL_SOCKET)
-		return fail(ENOPROTOOPT);
-	if (val == NULL || len < sizeof(int))
-		return fail(EINVAL);
-	int v;
-	memcpy(&v, val, sizeof(v));
-	uint32_t opt;
-	switch (name) {
-	case SO_RCVBUF:
-		opt = CAV_OPT_RCVBUF;
-		break;
-	case SO_SNDBUF:
-		opt = CAV_OPT_SNDBUF;
-		break;
-	case SO_REUSEADDR:
-		opt = CAV_OPT_REUSEADDR;
-		break;
-	default:
-		return fail(ENOPROTOOPT);
 	}
-	struct cav_msg q = {.op = CAV_OP_SETOPT,
-			    .sock = (uint16_t)(fd - CAV_FD_BASE),
-			    .arg = opt,
-			    .val = v < 0 ? 0 : (uint32_t)v},
-		       r;
-	int rc = ctl_call(&q, &r);
-	if (rc < 0)
-		return fail(-rc);
-	if (name == SO_RCVBUF)
-		s->rcvbuf = rc;
-	else if (name == SO_SNDBUF)
-		s->sndbuf = rc;
-	else
-		s->reuse = rc != 0;
-	return 0;
-}
-
-int
-cav_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
-{
-	struct csock *s = cs_sock(fd);
-	if (s == NULL)
-		return -1;
-	if (level != SOL_SOCKET)
-		return fail(ENOPROTOOPT);
-	if (val == NULL || len == NULL || *len < sizeof(int))
-		return fail(EINVAL);
-	int v;
-	switch (name) {
-	case SO_RCVBUF:
-		v = s->rcvbuf;
-		break;
-	case SO_SNDBUF:
-		v = s->sndbuf;
-		break;
-	case SO_REUSEADDR:
-		v = s->reuse;
-		break;
-	case SO_ERROR:
-		v = take_error(s);
-		break;
-	case SO_TYPE:
-		v = SOCK_DGRAM;
-		break;
-	case SO_DOMAIN:
-		v = AF_INET;
-		break;
-	case SO_PROTOCOL:
-		v = IPPROTO_UDP;
-		break;
-	default:
-		return fail(ENOPROTOOPT);
-	}
-	memcpy(val, &v, sizeof(v));
-	*len = sizeof(v);
-	return 0;
+	return cs_put_sin(addr, len, s->raddr, s->rport);
 }
 
 int

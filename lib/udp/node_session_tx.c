@@ -7,8 +7,8 @@
  * impossible index or record marks the client as violating and its
  * sockets are skipped from then on (the main lcore drops it).
  *
- * When TCP comes, this node dispatches by protocol; for now every socket
- * is UDP.
+ * Stream sockets are lib/tcpdp's: its tcp_tx source node serves their TX
+ * rings (new bytes, shutdown requests) through the TCP core.
  */
 #include <rte_ip.h>
 
@@ -107,8 +107,8 @@ session_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs, 
 	unsigned int total = 0;
 	for (uint32_t i = 0; i < hw && total < TX_PER_CALL; i++) {
 		struct sess_sock *s = __atomic_load_n(&sw->own[i], __ATOMIC_ACQUIRE);
-		if (s == NULL || !sess_client_ok(s->client))
-			continue;
+		if (s == NULL || s->proto != SESS_P_UDP || !sess_client_ok(s->client))
+			continue; /* stream sockets: lib/tcpdp's tcp_tx */
 		/* Cheap emptiness test first: one load of the client's index. */
 		if (cav_ring_peer_prod(&s->tx) == s->tx.local)
 			continue;

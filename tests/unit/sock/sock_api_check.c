@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,8 +84,10 @@ check_errnos(const char *local, const char *peer)
 {
 	char buf[70000];
 	CHECK(ERRNO_IS(cav_socket(AF_INET6, SOCK_DGRAM, 0), EAFNOSUPPORT), "AF_INET6: EAFNOSUPPORT");
-	CHECK(ERRNO_IS(cav_socket(AF_INET, SOCK_STREAM, 0), EPROTONOSUPPORT),
-	      "SOCK_STREAM (not yet): EPROTONOSUPPORT");
+	CHECK(ERRNO_IS(cav_socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), EPROTONOSUPPORT),
+	      "SOCK_STREAM with IPPROTO_UDP: EPROTONOSUPPORT");
+	CHECK(ERRNO_IS(cav_socket(AF_INET, SOCK_SEQPACKET, 0), ESOCKTNOSUPPORT),
+	      "SOCK_SEQPACKET: ESOCKTNOSUPPORT");
 	CHECK(ERRNO_IS(cav_send(CAV_FD_BASE + 999, "x", 1, 0), EBADF), "send on a bad fd: EBADF");
 	CHECK(ERRNO_IS(cav_close(12345), EBADF), "close of a non-Cavalry fd: EBADF");
 
@@ -142,8 +145,10 @@ check_errnos(const char *local, const char *peer)
 	vl = sizeof(v);
 	CHECK(cav_getsockopt(c, SOL_SOCKET, SO_SNDBUF, &v, &vl) == 0 && v == 4608,
 	      "SO_SNDBUF 1 reads back 4608 (got %d)", v);
-	CHECK(ERRNO_IS(cav_setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &val, sizeof(val)), ENOPROTOOPT),
-	      "unknown option: ENOPROTOOPT");
+	CHECK(ERRNO_IS(cav_setsockopt(c, SOL_SOCKET, SO_RCVLOWAT, &val, sizeof(val)), ENOPROTOOPT),
+	      "unsupported option: ENOPROTOOPT");
+	CHECK(ERRNO_IS(cav_setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &val, sizeof(val)), ENOPROTOOPT),
+	      "a TCP option on a UDP socket: ENOPROTOOPT");
 
 	/* Datagrams to ourselves (through the daemon's UDP/IP path). */
 	struct sockaddr_in me = sin_of(local, 0);
