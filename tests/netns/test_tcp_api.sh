@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# libcavsock's stream API against a running cavalryd and a Linux peer:
+# errno values and poll bits as Linux gives them for the same situations —
+# connect (blocking, non-blocking, refused), EISCONN, EPIPE and SIGPIPE,
+# MSG_PEEK|MSG_WAITALL, EOF, a reset after data, EAGAIN on a full send
+# buffer, accept order and accept4 flags (tests/unit/sock/tcp_api_check.c).
+. "$(dirname "$0")/lib.sh"
+
+ns_create peer
+cav_conf "$T_DIR/c.conf" "workers = 2" <<CONF
+[port dp0]
+device = net_tap0,iface=eth0
+netns = $(ns peer)
+address = 198.18.0.1/24
+CONF
+cav_start "$T_DIR/c.conf"
+tap_peer peer eth0 198.18.0.2/24
+export CAVSOCK_PATH=$T_DIR/app.sock
+
+# The Linux peer: 5001 echoes until EOF then closes; 5002 sends "bye" and
+# resets (SO_LINGER 0); 5003 accepts and never reads; 5009 takes
+# "connect PORT N" and opens N connections to 198.18.0.1:PORT one after the
+# other, each sending its index, then answers "done".
+cat >"$T_DIR/peer.py" <<'PY'
+import socket, struct, threading
+
+def serve(port, handler):
+    l = socket.socket()
+    l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind(("0.0.0.0", port))
+    l.listen(16)
+    def loop():
+        while True:
+            c, _ = l.accept()
+            threading.Thread(target=handler, args=(c,), daemon=True).start()
+    threading.Thread(target=loop, daemon=True).start()
+
+held = []
+
+def echo(c):
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        c.sendall(d)
+    c.close()
+
+def reset(c):
+    c.sendall(b"bye")
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+
+def hold(c):
+    held.append(c)
+
+def control(c):
+    f = c.makefile("r")
+    _, port, n = f.readline().split()
+    for i in range(int(n)):
+        s = socket.create_connection(("198.18.0.1", int(port)), timeout=10)
+        s.sendall(str(i).encode())
+        held.append(s)
+    c.sendall(b"done\n")
+    held.append(c)
+
+serve(5001, echo)
+serve(5002, reset)
+serve(5003, hold)
+serve(5009, control)
+threading.Event().wait(300)
+PY
+bg ip netns exec "$(ns peer)" python3 "$T_DIR/peer.py"
+listening() { in_ns peer ss -Hltn "sport = :$1" | grep -q LISTEN; }
+wait_until 10 listening 5009 || fail "the Linux peer did not start"
+
+rc=0
+out=$("$CAV_ROOT/$CAV_BUILD/tests/unit/sock/tcp_api_check" 198.18.0.1 198.18.0.2 2>&1) || rc=$?
+printf '%s\n' "$out" | sed 's/^/  /'
+[ $rc -eq 0 ] || fail "tcp_api_check: $(grep FAIL <<<"$out" | head -5)"
+cav_stop
+assert_eq 0 "$CAV_EXIT" "exit status"
+echo "PASS: $T_NAME"
