@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_memcpy.h>
 
 #define IP4_MIN_HDR ((uint32_t)sizeof(struct rte_ipv4_hdr))
 
@@ -104,4 +105,42 @@ ip4_raw_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint16_
 	}
 	*sum = __rte_raw_cksum_reduce(total);
 	return 0;
+}
+
+bool
+ip4_l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih, uint8_t proto,
+		uint32_t l4_len)
+{
+	if (m->nb_segs == 1) {
+		uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+		if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+			return true;
+		if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+			return false;
+	}
+	uint16_t body;
+	if (ip4_raw_cksum_mbuf(m, 0, l4_len, &body) != 0)
+		return false;
+	return ip4_cksum_fold(ip4_phdr_sum(ih->src_addr, ih->dst_addr, proto, l4_len) + body) ==
+	       0xffff;
+}
+
+void
+ip4_mbuf_copy_out(const struct rte_mbuf *m, uint32_t off, uint8_t *dst, uint32_t len)
+{
+	const struct rte_mbuf *seg = m;
+	while (seg != NULL && off >= seg->data_len) {
+		off -= seg->data_len;
+		seg = seg->next;
+	}
+	while (seg != NULL && len > 0) {
+		uint32_t n = seg->data_len - off;
+		if (n > len)
+			n = len;
+		rte_memcpy(dst, rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), n);
+		dst += n;
+		len -= n;
+		off = 0;
+		seg = seg->next;
+	}
 }

@@ -159,6 +159,41 @@ ip4_ttl_decrement(struct rte_ipv4_hdr *h)
  */
 int ip4_raw_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint16_t *sum);
 
+/* Fold a 32-bit one's complement sum to 16 bits (not complemented). */
+static inline uint16_t
+ip4_cksum_fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* The transport pseudo header (RFC 768, RFC 9293 §3.1) summed, not
+ * complemented: addresses as in the IPv4 header, `l4_len` host order. */
+static inline uint32_t
+ip4_phdr_sum(uint32_t src_be, uint32_t dst_be, uint8_t proto, uint32_t l4_len)
+{
+	struct {
+		uint32_t src, dst;
+		uint8_t zero, proto;
+		uint16_t len;
+	} __attribute__((packed)) ph = {src_be, dst_be, 0, proto, rte_cpu_to_be_16((uint16_t)l4_len)};
+	return rte_raw_cksum(&ph, sizeof(ph));
+}
+
+/*
+ * Is the transport checksum of the `l4_len` bytes at m's data (the
+ * transport header first, any number of segments; `ih` the IPv4 header for
+ * the pseudo header) right? The PMD's verdict where it gave one on a
+ * single-segment packet, software otherwise.
+ */
+bool ip4_l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih, uint8_t proto,
+		     uint32_t l4_len);
+
+/* Copy `len` bytes at offset `off` of m (any number of segments) to dst;
+ * the caller checked that they are there. */
+void ip4_mbuf_copy_out(const struct rte_mbuf *m, uint32_t off, uint8_t *dst, uint32_t len);
+
 /* Set the header checksum of a complete header. */
 static inline void
 ip4_set_cksum(struct rte_ipv4_hdr *h)

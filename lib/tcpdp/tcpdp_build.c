@@ -15,62 +15,17 @@
 
 #define TCPDP_TTL 64
 
-static inline uint16_t
-fold(uint32_t s)
-{
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-/* RFC 9293 §3.1: the pseudo header, summed (not complemented). */
-static inline uint32_t
-phdr_sum(uint32_t src_be, uint32_t dst_be, uint32_t tcp_len)
-{
-	struct {
-		uint32_t src, dst;
-		uint8_t zero, proto;
-		uint16_t len;
-	} __attribute__((packed)) ph = {src_be, dst_be, 0, IPPROTO_TCP,
-					rte_cpu_to_be_16((uint16_t)tcp_len)};
-	return rte_raw_cksum(&ph, sizeof(ph));
-}
-
 bool
 tcpdp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih, uint32_t len)
 {
-	/* The PMD's verdict where it gave one on a whole segment. */
-	if (m->nb_segs == 1) {
-		uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-		if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
-			return true;
-		if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-			return false;
-	}
-	uint16_t body;
-	if (ip4_raw_cksum_mbuf(m, 0, len, &body) != 0)
-		return false;
-	return fold(phdr_sum(ih->src_addr, ih->dst_addr, len) + body) == 0xffff;
+	/* RFC 9293 §3.1: the pseudo header with protocol 6. */
+	return ip4_l4_cksum_ok(m, ih, IPPROTO_TCP, len);
 }
 
 void
 tcpdp_copy_out(const struct rte_mbuf *m, uint32_t off, uint8_t *dst, uint32_t len)
 {
-	const struct rte_mbuf *seg = m;
-	while (seg != NULL && off >= seg->data_len) {
-		off -= seg->data_len;
-		seg = seg->next;
-	}
-	while (seg != NULL && len > 0) {
-		uint32_t n = seg->data_len - off;
-		if (n > len)
-			n = len;
-		rte_memcpy(dst, rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), n);
-		dst += n;
-		len -= n;
-		off = 0;
-		seg = seg->next;
-	}
+	ip4_mbuf_copy_out(m, off, dst, len);
 }
 
 /*
@@ -106,7 +61,7 @@ append_ring(struct rte_mempool *mp, struct rte_mbuf *m, const uint8_t *ring, uin
 		rte_memcpy(d, ring + off, k);
 		seg->data_len = (uint16_t)(seg->data_len + k);
 		m->pkt_len += k;
-		uint16_t s = fold(rte_raw_cksum(d, k));
+		uint16_t s = ip4_cksum_fold(rte_raw_cksum(d, k));
 		*sum += (done & 1) ? rte_bswap16(s) : s;
 		done += k;
 	}
@@ -150,8 +105,9 @@ tcpdp_build(struct rte_mempool *mp, const struct tcp_out *out, const uint8_t *ri
 	ip4_set_cksum(ih);
 	/* Header length is a multiple of 4: the payload starts at an even
 	 * offset, and its sum adds to the header's as it is. */
-	sum += phdr_sum(ih->src_addr, ih->dst_addr, tcp_len) + rte_raw_cksum(th, thl);
-	uint16_t ck = (uint16_t)~fold(sum);
+	sum +=
+	    ip4_phdr_sum(ih->src_addr, ih->dst_addr, IPPROTO_TCP, tcp_len) + rte_raw_cksum(th, thl);
+	uint16_t ck = (uint16_t)~ip4_cksum_fold(sum);
 	memcpy(th + 16, &ck, sizeof(ck)); /* the checksum field, network order as summed */
 	return m;
 }

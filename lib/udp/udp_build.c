@@ -7,26 +7,6 @@
 #include "ip4_check.h"
 #include "udp.h"
 
-static inline uint16_t
-fold(uint32_t s)
-{
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-/* The pseudo header of RFC 768, summed (not complemented). */
-static inline uint32_t
-phdr_sum(uint32_t src_be, uint32_t dst_be, uint16_t ulen)
-{
-	struct {
-		uint32_t src, dst;
-		uint8_t zero, proto;
-		uint16_t len;
-	} __attribute__((packed)) ph = {src_be, dst_be, 0, IPPROTO_UDP, rte_cpu_to_be_16(ulen)};
-	return rte_raw_cksum(&ph, sizeof(ph));
-}
-
 bool
 udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih, uint16_t ulen)
 {
@@ -34,38 +14,13 @@ udp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih, uint16_t u
 	const struct rte_udp_hdr *uh = rte_pktmbuf_read(m, 0, sizeof(buf), &buf);
 	if (uh->dgram_cksum == 0)
 		return true; /* RFC 768: the sender computed none */
-	if (m->nb_segs == 1) {
-		uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-		if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
-			return true;
-		if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-			return false;
-	}
-	uint16_t body;
-	if (ip4_raw_cksum_mbuf(m, 0, ulen, &body) != 0)
-		return false;
-	uint32_t s = phdr_sum(ih->src_addr, ih->dst_addr, ulen) + body;
-	return fold(s) == 0xffff;
+	return ip4_l4_cksum_ok(m, ih, IPPROTO_UDP, ulen);
 }
 
 void
 udp_copy_out(const struct rte_mbuf *m, uint32_t off, uint8_t *dst, uint32_t len)
 {
-	const struct rte_mbuf *seg = m;
-	while (seg != NULL && off >= seg->data_len) {
-		off -= seg->data_len;
-		seg = seg->next;
-	}
-	while (seg != NULL && len > 0) {
-		uint32_t n = seg->data_len - off;
-		if (n > len)
-			n = len;
-		rte_memcpy(dst, rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), n);
-		dst += n;
-		len -= n;
-		off = 0;
-		seg = seg->next;
-	}
+	ip4_mbuf_copy_out(m, off, dst, len);
 }
 
 struct rte_mbuf *
@@ -122,8 +77,9 @@ udp_build(struct rte_mempool *mp, uint32_t src, uint16_t sport, uint32_t dst, ui
 	ih->src_addr = rte_cpu_to_be_32(src);
 	ih->dst_addr = rte_cpu_to_be_32(dst);
 	ip4_set_cksum(ih);
-	sum += phdr_sum(ih->src_addr, ih->dst_addr, ulen) + rte_raw_cksum(uh, sizeof(*uh));
-	uint16_t ck = (uint16_t)~fold(sum);
+	sum += ip4_phdr_sum(ih->src_addr, ih->dst_addr, IPPROTO_UDP, ulen) +
+	       rte_raw_cksum(uh, sizeof(*uh));
+	uint16_t ck = (uint16_t)~ip4_cksum_fold(sum);
 	/* RFC 768: a computed 0 is sent as all ones (0 means "none"). */
 	uh->dgram_cksum = ck == 0 ? 0xffff : ck;
 	return m;
