@@ -66,7 +66,7 @@ cmd_addr(void *ctx, int argc, char **argv, struct ctl_reply *r)
 	uint8_t len;
 	if (parse_ip4_cidr(argv[1], &addr, &len) < 0 || len == 0)
 		return ctl_error(r, EINVAL, "'%s' is not an IPv4 address/prefix-length", argv[1]);
-	int port, rc = port_arg(d, argc, argv, 2, r, &port);
+	int port = -1, rc = port_arg(d, argc, argv, 2, r, &port);
 	if (rc != 0)
 		return rc;
 	if (add) {
