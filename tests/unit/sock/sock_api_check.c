@@ -25,23 +25,7 @@
 
 #include <cavalry/sock.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			printf("ok   ");                                                           \
-		} else {                                                                           \
-			printf("FAIL ");                                                           \
-			failures++;                                                                \
-		}                                                                                  \
-		printf(__VA_ARGS__);                                                               \
-		printf("\n");                                                                      \
-		fflush(stdout);                                                                    \
-	} while (0)
-
-/* The call failed with exactly `e`. */
-#define ERRNO_IS(call, e) ((call) == -1 && errno == (e))
+#include "api_check.h"
 
 static struct sockaddr_in
 sin_of(const char *ip, uint16_t port)

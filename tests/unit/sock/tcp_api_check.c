@@ -26,22 +26,7 @@
 
 #include <cavalry/sock.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			printf("ok   ");                                                           \
-		} else {                                                                           \
-			printf("FAIL ");                                                           \
-			failures++;                                                                \
-		}                                                                                  \
-		printf(__VA_ARGS__);                                                               \
-		printf("\n");                                                                      \
-		fflush(stdout);                                                                    \
-	} while (0)
-
-#define ERRNO_IS(call, e) ((call) == -1 && errno == (e))
+#include "api_check.h"
 #define SA(x) ((struct sockaddr *)&(x))
 
 /* Linux's tcp_poll() answers (kernel sockets, same situations). */
