@@ -14,9 +14,10 @@
  *       stdout (pipe it to sha256sum); the figures then go to stderr.
  *   tcp_tool gen BYTES [-s SEED]
  *       write stream SEED to stdout, as `send` sends it.
- *   tcp_tool rr-server PORT [-a ADDR]
+ *   tcp_tool rr-server PORT [-a ADDR] [-b BACKLOG]
  *       echo every byte on every connection (epoll, non-blocking) until
- *       SIGTERM/SIGINT; then prints the connection counts.
+ *       SIGTERM/SIGINT; then prints the connection counts. -b: listen()'s
+ *       backlog (default 4096; a small one for SYN-flood tests).
  *   tcp_tool rr-client HOST PORT SIZE SECONDS
  *       one connection: SIZE-byte request, SIZE-byte echo, repeat.
  *   tcp_tool crr-client HOST PORT SECONDS
@@ -31,10 +32,31 @@
  *       HTTP/1.1 GETs on one keep-alive connection (the last one says
  *       Connection: close); the bodies go to stdout, a status line per
  *       response to stderr. Content-Length responses only.
+ *   tcp_tool hold HOST PORT [-w BYTES] [-g FILE]
+ *       connect (prints "connected"), send BYTES (default 0) without
+ *       waiting for them to be acknowledged -- once FILE exists with -g
+ *       (at most 60 s) --, then block in recv() until EOF or an error:
+ *       prints "end: EOF" or "end: ENAME" and "seconds:" from the send
+ *       (keepalive and TCP_USER_TIMEOUT tests).
+ *
+ * Socket options, before the command, for every socket it makes (a
+ * listener's are inherited by the connections it accepts):
+ *   --keepalive IDLE,INTVL,CNT  SO_KEEPALIVE with TCP_KEEPIDLE/KEEPINTVL (s)
+ *                               and TCP_KEEPCNT
+ *   --user-timeout MS           TCP_USER_TIMEOUT
+ *   --pmtudisc dont|want|do|probe  IP_MTU_DISCOVER
+ *   --cc NAME                   TCP_CONGESTION ("reno", "cubic")
+ *   --late                      set them on connected sockets, after
+ *                               connect() (a connection changing options)
+ * A refused option ends the program with its errno's name.
  *
  * Results are "key: value" lines on stdout (stderr with -w / get). A failed
  * call prints "tcp_tool: CALL: ENAME (message)" on stderr and exits 1: the
  * tests match the errno's name (ECONNREFUSED, ETIMEDOUT...).
+ *
+ * Files: this one (options, helpers, bulk/get/hold commands, main),
+ * tcp_tool_rr.c (echo server, request/response and connection-rate
+ * clients, connect), tcp_tool.h.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -53,10 +75,9 @@
 
 #include "pattern.h"
 #include "sockapi.h"
+#include "tcp_tool.h"
 
-#define CHUNK (64u << 10)
-
-static double
+double
 now_s(void)
 {
 	struct timespec ts;
@@ -64,35 +85,38 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *
+const char *
 errname(int e)
 {
 	const char *n = strerrorname_np(e);
 	return n ? n : "E?";
 }
 
-static void __attribute__((noreturn)) die_errno(const char *what)
+void __attribute__((noreturn)) die_errno(const char *what)
 {
 	int e = errno;
 	fprintf(stderr, "tcp_tool: %s: %s (%s)\n", what, errname(e), strerror(e));
 	exit(1);
 }
 
-static void __attribute__((noreturn)) usage(void)
+void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr, "usage: tcp_tool send HOST PORT BYTES [-s SEED] [-q] [-d SECONDS]\n"
 			"       tcp_tool recv PORT [-a ADDR] [-w]\n"
 			"       tcp_tool gen BYTES [-s SEED]\n"
-			"       tcp_tool rr-server PORT [-a ADDR]\n"
+			"       tcp_tool rr-server PORT [-a ADDR] [-b BACKLOG]\n"
 			"       tcp_tool rr-client HOST PORT SIZE SECONDS\n"
 			"       tcp_tool crr-client HOST PORT SECONDS\n"
 			"       tcp_tool conns HOST PORT N [-t SECONDS]\n"
 			"       tcp_tool connect HOST PORT [-n]\n"
-			"       tcp_tool get HOST PORT PATH...\n");
+			"       tcp_tool get HOST PORT PATH...\n"
+			"       tcp_tool hold HOST PORT [-w BYTES] [-g FILE]\n"
+			"options before the command: --keepalive IDLE,INTVL,CNT --user-timeout MS\n"
+			"       --cc NAME --pmtudisc dont|want|do|probe --late\n");
 	exit(2);
 }
 
-static uint64_t
+uint64_t
 parse_u64(const char *s)
 {
 	char *end;
@@ -125,7 +149,7 @@ parse_u64(const char *s)
 	return v;
 }
 
-static struct sockaddr_in
+struct sockaddr_in
 parse_addr(const char *host, const char *port)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET};
@@ -138,7 +162,7 @@ parse_addr(const char *host, const char *port)
 	return sin;
 }
 
-static void
+void
 nodelay(int fd)
 {
 	/* Request/response figures measure the stack, not Nagle's wait. */
@@ -150,25 +174,79 @@ nodelay(int fd)
 	}
 }
 
-static int
+/* The options given before the command (0 / NULL: not set). */
+static struct {
+	int keepidle, keepintvl, keepcnt; /* keepidle > 0: SO_KEEPALIVE on */
+	int user_timeout;		  /* -1: not set */
+	int pmtudisc;			  /* -1: not set */
+	const char *cc;
+	int late; /* after connect() instead of at socket() */
+} sockopts = {.user_timeout = -1, .pmtudisc = -1};
+
+static void
+set_int(int fd, int level, int name, int v, const char *what)
+{
+	if (cav_setsockopt(fd, level, name, &v, sizeof(v)) != 0)
+		die_errno(what);
+}
+
+static void
+apply_sockopts(int fd)
+{
+	if (sockopts.keepidle > 0) {
+		set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, sockopts.keepidle,
+			"setsockopt TCP_KEEPIDLE");
+		set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, sockopts.keepintvl,
+			"setsockopt TCP_KEEPINTVL");
+		set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, sockopts.keepcnt, "setsockopt TCP_KEEPCNT");
+		set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1, "setsockopt SO_KEEPALIVE");
+	}
+	if (sockopts.user_timeout >= 0)
+		set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, sockopts.user_timeout,
+			"setsockopt TCP_USER_TIMEOUT");
+	if (sockopts.pmtudisc >= 0)
+		set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, sockopts.pmtudisc,
+			"setsockopt IP_MTU_DISCOVER");
+	if (sockopts.cc != NULL && cav_setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, sockopts.cc,
+						  (socklen_t)strlen(sockopts.cc)) != 0)
+		die_errno("setsockopt TCP_CONGESTION");
+}
+
+/* The connection's congestion control, for the results ("?" if unknown). */
+static void
+print_congestion(FILE *o, int fd)
+{
+	char name[16] = "?";
+	socklen_t l = sizeof(name) - 1;
+	if (cav_getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &l) != 0)
+		snprintf(name, sizeof(name), "?");
+	name[sizeof(name) - 1] = '\0';
+	fprintf(o, "congestion: %s\n", name);
+}
+
+int
 tcp_socket(int flags)
 {
 	int fd = cav_socket(AF_INET, SOCK_STREAM | flags, 0);
 	if (fd < 0)
 		die_errno("socket");
+	if (!sockopts.late)
+		apply_sockopts(fd);
 	return fd;
 }
 
-static int
+int
 connect_to(const struct sockaddr_in *to)
 {
 	int fd = tcp_socket(0);
 	if (cav_connect(fd, (const struct sockaddr *)to, sizeof(*to)) != 0)
 		die_errno("connect");
+	if (sockopts.late)
+		apply_sockopts(fd);
 	return fd;
 }
 
-static int
+int
 listen_on(const char *addr, const char *port, int backlog)
 {
 	struct sockaddr_in sin = parse_addr(addr, port);
@@ -188,7 +266,7 @@ listen_on(const char *addr, const char *port, int backlog)
 }
 
 /* Send all of buf (blocking socket). Returns 0, or -1 with errno. */
-static int
+int
 send_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
@@ -207,7 +285,7 @@ send_all(int fd, const void *buf, size_t len)
 
 /* Receive exactly len bytes (blocking socket). Returns len, 0 at EOF
  * before len, -1 with errno. */
-static ssize_t
+ssize_t
 recv_all(int fd, void *buf, size_t len)
 {
 	uint8_t *p = buf;
@@ -235,7 +313,7 @@ write_out(const void *buf, size_t len)
 	}
 }
 
-static void
+void
 raise_nofile(void)
 {
 	struct rlimit rl;
@@ -304,6 +382,7 @@ cmd_send(int argc, char **argv)
 		}
 	}
 	double dt = now_s() - t0;
+	print_congestion(stdout, fd);
 	if (cav_close(fd) != 0)
 		die_errno("close");
 	printf("sent: %" PRIu64 "\nseconds: %.3f\nmbit_per_s: %.1f\n", off, dt,
@@ -355,11 +434,12 @@ cmd_recv(int argc, char **argv)
 			write_out(buf, (size_t)n);
 	}
 	double dt = now_s() - t0;
+	FILE *o = to_stdout ? stderr : stdout;
+	print_congestion(o, fd);
 	if (cav_close(fd) != 0)
 		die_errno("close");
 	if (to_stdout && fflush(stdout) != 0)
 		die_errno("stdout");
-	FILE *o = to_stdout ? stderr : stdout;
 	char pa[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &peer.sin_addr, pa, sizeof(pa));
 	fprintf(o, "peer: %s:%u\nreceived: %" PRIu64 "\nseconds: %.3f\nmbit_per_s: %.1f\n", pa,
@@ -390,401 +470,61 @@ cmd_gen(int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
-/* ------------------------------------------------------------ echo server */
-
-#define ECHO_BUF 16384
-
-struct echo_conn {
-	int fd;
-	uint32_t len, off; /* bytes read but not yet echoed: buf[off, len) */
-	uint8_t buf[ECHO_BUF];
-};
-
-static volatile sig_atomic_t stop;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-/* Echo what is readable until EAGAIN (edge-triggered). Returns 0 to keep
- * the connection, 1 at EOF, -1 on an error (errno set). */
-static int
-echo_service(struct echo_conn *c)
-{
-	for (;;) {
-		while (c->off < c->len) {
-			ssize_t n = cav_send(c->fd, c->buf + c->off, c->len - c->off, MSG_NOSIGNAL);
-			if (n < 0) {
-				if (errno == EAGAIN)
-					return 0; /* EPOLLOUT resumes here */
-				if (errno == EINTR)
-					continue;
-				return -1;
-			}
-			c->off += (uint32_t)n;
-		}
-		c->off = c->len = 0;
-		ssize_t n = cav_recv(c->fd, c->buf, sizeof(c->buf), 0);
-		if (n < 0) {
-			if (errno == EAGAIN)
-				return 0;
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			return 1;
-		c->len = (uint32_t)n;
-	}
-}
+/* ------------------------------------------------------------ hold */
 
 static int
-cmd_rr_server(int argc, char **argv)
+cmd_hold(int argc, char **argv)
 {
-	const char *addr = "0.0.0.0";
+	uint64_t bytes = 0;
+	const char *go = NULL;
 	int opt;
-	while ((opt = getopt(argc, argv, "a:")) != -1) {
-		if (opt != 'a')
+	while ((opt = getopt(argc, argv, "w:g:")) != -1) {
+		if (opt == 'w')
+			bytes = parse_u64(optarg);
+		else if (opt == 'g')
+			go = optarg;
+		else
 			usage();
-		addr = optarg;
-	}
-	if (optind + 1 != argc)
-		usage();
-	raise_nofile();
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	int lfd = listen_on(addr, argv[optind], 4096);
-	int fl = cav_fcntl(lfd, F_GETFL, 0);
-	if (fl < 0 || cav_fcntl(lfd, F_SETFL, fl | O_NONBLOCK) != 0)
-		die_errno("fcntl");
-	int ep = cav_epoll_create1(0);
-	if (ep < 0)
-		die_errno("epoll_create1");
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.ptr = NULL};
-	if (cav_epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) != 0)
-		die_errno("epoll_ctl");
-	uint64_t accepted = 0, open = 0, max_open = 0, errors = 0;
-	struct epoll_event evs[256];
-	while (!stop) {
-		int k = cav_epoll_wait(ep, evs, 256, 200);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			die_errno("epoll_wait");
-		}
-		for (int i = 0; i < k; i++) {
-			struct echo_conn *c = evs[i].data.ptr;
-			if (c == NULL) { /* the listener: accept until EAGAIN */
-				for (;;) {
-					int fd = cav_accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
-					if (fd < 0) {
-						if (errno == EAGAIN)
-							break;
-						if (errno == EINTR || errno == ECONNABORTED)
-							continue;
-						die_errno("accept4");
-					}
-					c = malloc(sizeof(*c));
-					if (c == NULL) {
-						cav_close(fd);
-						continue;
-					}
-					c->fd = fd;
-					c->len = c->off = 0;
-					nodelay(fd);
-					struct epoll_event cev = {
-					    .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c};
-					if (cav_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev) != 0)
-						die_errno("epoll_ctl");
-					accepted++;
-					if (++open > max_open)
-						max_open = open;
-					/* Data may have come with the handshake's
-					 * last ACK: serve it now (edge-triggered). */
-					int r = echo_service(c);
-					if (r != 0) {
-						errors += r < 0;
-						cav_epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
-						cav_close(fd);
-						free(c);
-						open--;
-					}
-				}
-				continue;
-			}
-			int r = echo_service(c);
-			if (r != 0) {
-				errors += r < 0;
-				cav_epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-				cav_close(c->fd);
-				free(c);
-				open--;
-			}
-		}
-	}
-	printf("accepted: %" PRIu64 "\nmax_open: %" PRIu64 "\nstill_open: %" PRIu64
-	       "\nerrors: %" PRIu64 "\n",
-	       accepted, max_open, open, errors);
-	return 0;
-}
-
-/* ------------------------------------------------------------ clients */
-
-static int
-cmd_rr_client(int argc, char **argv)
-{
-	if (argc != 5)
-		usage();
-	struct sockaddr_in to = parse_addr(argv[1], argv[2]);
-	size_t size = (size_t)parse_u64(argv[3]);
-	double secs = atof(argv[4]);
-	if (size == 0 || size > CHUNK || secs <= 0)
-		usage();
-	static uint8_t req[CHUNK], rsp[CHUNK];
-	pattern_fill(7, 0, req, size);
-	int fd = connect_to(&to);
-	nodelay(fd);
-	uint64_t n = 0;
-	double t0 = now_s(), end = t0 + secs, t = t0;
-	while (t < end) {
-		if (send_all(fd, req, size) != 0)
-			die_errno("send");
-		ssize_t r = recv_all(fd, rsp, size);
-		if (r < 0)
-			die_errno("recv");
-		if (r == 0) {
-			fprintf(stderr, "tcp_tool: the server closed the connection\n");
-			return 1;
-		}
-		if (memcmp(req, rsp, size) != 0) {
-			fprintf(stderr, "tcp_tool: response %" PRIu64 " differs from the request\n",
-				n);
-			return 1;
-		}
-		n++;
-		t = now_s();
-	}
-	cav_close(fd);
-	double dt = t - t0;
-	printf("size: %zu\ntransactions: %" PRIu64
-	       "\nseconds: %.3f\ntps: %.0f\nmean_rtt_us: %.1f\n",
-	       size, n, dt, (double)n / dt, n ? dt * 1e6 / (double)n : 0.0);
-	return 0;
-}
-
-static int
-cmd_crr_client(int argc, char **argv)
-{
-	if (argc != 4)
-		usage();
-	struct sockaddr_in to = parse_addr(argv[1], argv[2]);
-	double secs = atof(argv[3]);
-	if (secs <= 0)
-		usage();
-	uint8_t req[64], rsp[64];
-	pattern_fill(9, 0, req, sizeof(req));
-	uint64_t n = 0;
-	double t0 = now_s(), end = t0 + secs, t = t0;
-	const char *stopped = "time";
-	while (t < end) {
-		int fd = tcp_socket(0);
-		nodelay(fd);
-		if (cav_connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0) {
-			/* Every ephemeral port in TIME_WAIT: the rate so far
-			 * is still a rate; say why it stopped. */
-			if (errno == EADDRNOTAVAIL) {
-				cav_close(fd);
-				stopped = "EADDRNOTAVAIL (ephemeral ports exhausted)";
-				break;
-			}
-			die_errno("connect");
-		}
-		if (send_all(fd, req, sizeof(req)) != 0)
-			die_errno("send");
-		ssize_t r = recv_all(fd, rsp, sizeof(rsp));
-		if (r < 0)
-			die_errno("recv");
-		if (r == 0 || memcmp(req, rsp, sizeof(req)) != 0) {
-			fprintf(stderr, "tcp_tool: connection %" PRIu64 ": bad response\n", n);
-			return 1;
-		}
-		if (cav_close(fd) != 0)
-			die_errno("close");
-		n++;
-		t = now_s();
-	}
-	double dt = t - t0;
-	printf("connections: %" PRIu64 "\nseconds: %.3f\ncps: %.0f\nstopped_by: %s\n", n, dt,
-	       dt > 0 ? (double)n / dt : 0.0, stopped);
-	return 0;
-}
-
-/* N connections open at once: non-blocking connects, one message each,
- * nothing closed until every one has been echoed. */
-struct cconn {
-	int fd;
-	int state; /* 0 connecting, 1 sent (waiting for the echo), 2 echoed */
-	uint32_t got;
-	char msg[32];
-	char rsp[32];
-};
-
-static int
-cmd_conns(int argc, char **argv)
-{
-	double limit = 60;
-	int opt;
-	while ((opt = getopt(argc, argv, "t:")) != -1) {
-		if (opt != 't')
-			usage();
-		limit = atof(optarg);
-	}
-	if (optind + 3 != argc)
-		usage();
-	struct sockaddr_in to = parse_addr(argv[optind], argv[optind + 1]);
-	uint64_t n = parse_u64(argv[optind + 2]);
-	if (n == 0 || n > 100000)
-		usage();
-	raise_nofile();
-	struct cconn *cs = calloc(n, sizeof(*cs));
-	int ep = cav_epoll_create1(0);
-	if (cs == NULL || ep < 0)
-		die_errno("setup");
-	uint64_t connected = 0, echoed = 0;
-	for (uint64_t i = 0; i < n; i++) {
-		struct cconn *c = &cs[i];
-		c->fd = tcp_socket(SOCK_NONBLOCK);
-		snprintf(c->msg, sizeof(c->msg), "conn %08" PRIu64 " hello\n", i);
-		int r = cav_connect(c->fd, (struct sockaddr *)&to, sizeof(to));
-		if (r != 0 && errno != EINPROGRESS) {
-			fprintf(stderr, "tcp_tool: connection %" PRIu64 ":\n", i);
-			die_errno("connect");
-		}
-		struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c};
-		if (cav_epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) != 0)
-			die_errno("epoll_ctl");
-	}
-	double deadline = now_s() + limit;
-	struct epoll_event evs[256];
-	while (echoed < n) {
-		int ms = (int)((deadline - now_s()) * 1000);
-		if (ms <= 0) {
-			fprintf(stderr,
-				"tcp_tool: timed out: %" PRIu64 " of %" PRIu64
-				" connected, %" PRIu64 " echoed\n",
-				connected, n, echoed);
-			printf("connected: %" PRIu64 "\nechoed: %" PRIu64 "\n", connected, echoed);
-			return 1;
-		}
-		int k = cav_epoll_wait(ep, evs, 256, ms > 1000 ? 1000 : ms);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			die_errno("epoll_wait");
-		}
-		for (int j = 0; j < k; j++) {
-			struct cconn *c = evs[j].data.ptr;
-			if (c->state == 0) {
-				int err = 0;
-				socklen_t el = sizeof(err);
-				if (cav_getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0)
-					die_errno("getsockopt");
-				if (err != 0) {
-					errno = err;
-					fprintf(stderr, "tcp_tool: connection %td:\n", c - cs);
-					die_errno("connect");
-				}
-				if (!(evs[j].events & EPOLLOUT))
-					continue;
-				/* 24 bytes fit in any empty send buffer. */
-				ssize_t w = cav_send(c->fd, c->msg, strlen(c->msg), MSG_NOSIGNAL);
-				if (w != (ssize_t)strlen(c->msg))
-					die_errno("send");
-				c->state = 1;
-				connected++;
-			}
-			if (c->state == 1) {
-				size_t want = strlen(c->msg);
-				for (;;) {
-					ssize_t r =
-					    cav_recv(c->fd, c->rsp + c->got, want - c->got, 0);
-					if (r < 0 && errno == EAGAIN)
-						break;
-					if (r < 0)
-						die_errno("recv");
-					if (r == 0) {
-						fprintf(stderr,
-							"tcp_tool: connection %td: EOF before the "
-							"echo\n",
-							c - cs);
-						return 1;
-					}
-					c->got += (uint32_t)r;
-					if (c->got == want)
-						break;
-				}
-				if (c->got == want) {
-					if (memcmp(c->msg, c->rsp, want) != 0) {
-						fprintf(stderr,
-							"tcp_tool: connection %td: wrong echo\n",
-							c - cs);
-						return 1;
-					}
-					c->state = 2;
-					echoed++;
-				}
-			}
-		}
-	}
-	for (uint64_t i = 0; i < n; i++)
-		if (cav_close(cs[i].fd) != 0)
-			die_errno("close");
-	printf("connected: %" PRIu64 "\nechoed: %" PRIu64 "\n", connected, echoed);
-	free(cs);
-	return 0;
-}
-
-static int
-cmd_connect(int argc, char **argv)
-{
-	int nonblock = 0, opt;
-	while ((opt = getopt(argc, argv, "n")) != -1) {
-		if (opt != 'n')
-			usage();
-		nonblock = 1;
 	}
 	if (optind + 2 != argc)
 		usage();
 	struct sockaddr_in to = parse_addr(argv[optind], argv[optind + 1]);
-	int fd = tcp_socket(nonblock ? SOCK_NONBLOCK : 0);
-	int e = 0;
-	if (cav_connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0) {
-		e = errno;
-		if (nonblock && e == EINPROGRESS) {
-			/* The outcome arrives as POLLOUT (and POLLERR on
-			 * failure); SO_ERROR says which. */
-			struct pollfd p = {.fd = fd, .events = POLLOUT};
-			int k = cav_poll(&p, 1, 300000);
-			if (k < 0)
-				die_errno("poll");
-			if (k == 0) {
-				fprintf(stderr, "tcp_tool: connect: no outcome after 300 s\n");
-				return 1;
-			}
-			socklen_t el = sizeof(e);
-			if (cav_getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0)
-				die_errno("getsockopt");
+	int fd = connect_to(&to);
+	printf("connected\n");
+	fflush(stdout);
+	for (int i = 0; go != NULL && access(go, F_OK) != 0; i++) {
+		if (i == 6000) {
+			fprintf(stderr, "tcp_tool: %s did not appear in 60 s\n", go);
+			return 1;
+		}
+		usleep(10000);
+	}
+	double t0 = now_s();
+	static uint8_t buf[CHUNK];
+	/* Non-blocking: the bytes are queued, not waited for (a peer that
+	 * vanished must leave them unacknowledged). */
+	for (uint64_t off = 0; off < bytes;) {
+		size_t len = bytes - off < CHUNK ? (size_t)(bytes - off) : CHUNK;
+		pattern_fill(1, off, buf, len);
+		ssize_t n = cav_send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN)
+				break;
+			die_errno("send");
+		}
+		off += (uint64_t)n;
+	}
+	const char *end = "EOF";
+	for (;;) {
+		ssize_t n = cav_recv(fd, buf, sizeof(buf), 0);
+		if (n == 0)
+			break;
+		if (n < 0 && errno != EINTR) {
+			end = errname(errno);
+			break;
 		}
 	}
-	if (e != 0) {
-		printf("%s\n", errname(e));
-		fprintf(stderr, "tcp_tool: connect: %s\n", strerror(e));
-		return 1;
-	}
-	printf("connected\n");
+	printf("end: %s\nseconds: %.3f\n", end, now_s() - t0);
 	cav_close(fd);
 	return 0;
 }
@@ -906,7 +646,39 @@ main(int argc, char **argv)
 	    {"conns", cmd_conns},
 	    {"connect", cmd_connect},
 	    {"get", cmd_get},
+	    {"hold", cmd_hold},
 	};
+	/* Socket options before the command. */
+	while (argc >= 3 && strncmp(argv[1], "--", 2) == 0) {
+		const char *o = argv[1], *v = argv[2];
+		if (strcmp(o, "--late") == 0) {
+			sockopts.late = 1;
+			argc--;
+			argv++;
+			continue;
+		}
+		if (strcmp(o, "--keepalive") == 0) {
+			if (sscanf(v, "%d,%d,%d", &sockopts.keepidle, &sockopts.keepintvl,
+				   &sockopts.keepcnt) != 3 ||
+			    sockopts.keepidle <= 0)
+				usage();
+		} else if (strcmp(o, "--user-timeout") == 0) {
+			sockopts.user_timeout = atoi(v);
+		} else if (strcmp(o, "--cc") == 0) {
+			sockopts.cc = v;
+		} else if (strcmp(o, "--pmtudisc") == 0) {
+			static const char *const modes[] = {"dont", "want", "do", "probe"};
+			for (int i = 0; i < 4; i++)
+				if (strcmp(v, modes[i]) == 0)
+					sockopts.pmtudisc = i; /* IP_PMTUDISC_DONT + i */
+			if (sockopts.pmtudisc < 0)
+				usage();
+		} else {
+			usage();
+		}
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2)
 		usage();
 	/* Each command sees argv[0] = its name, argv[1..] its arguments

@@ -3,7 +3,8 @@
  * cavctl ss: the sockets of libcavsock clients, like `ss -uanp` for UDP
  * (protocol, state, queue depths, local and peer address, owning pid and
  * worker) and `ss -tn` for TCP (connections from lib/tcpdp's table, TIME_WAIT
- * included, and listeners; -i adds the `ss -ti` figures); `ss -s`: the
+ * included, and listeners; -i adds the `ss -tio` figures: options, congestion
+ * control, RTT, windows, the pending timer); `ss -s`: the
  * session summary (clients attached, dropped and why, TCP counters).
  * Runs on the main lcore, the writer of the socket table; queue depths are
  * read from the shared indices and clamped (a client may write anything
@@ -11,8 +12,12 @@
  * them (relaxed, as `ss` reads a live kernel socket).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
 
 #include "counter.h"
 #include "daemon.h"
@@ -55,45 +60,64 @@ static const char *const ss_state[TCPS__COUNT] = {
 	[TCPS_LISTEN] = "LISTEN",     [TCPS_CLOSING] = "CLOSING",
 };
 
+/* struct tcp_stats by name: Linux's /proc/net/snmp and netstat meaning
+ * (the comments in lib/tcp/tcp.h); every member is a uint64_t. CurrEstab
+ * is computed (state_cur), the drops are the graph's drop_tcp_* nodes. */
+#define F(f) {#f, offsetof(struct tcp_stats, f)}
+const struct tcp_stat_field tcp_stat_fields[] = {
+	F(active_opens),	   F(passive_opens),	   F(attempt_fails),
+	F(estab_resets),	   F(in_segs),		   F(out_segs),
+	F(retrans_segs),	   F(in_errs),		   F(out_rsts),
+	F(in_rsts),		   F(timeouts),		   F(rto_fires),
+	F(fast_retrans),	   F(persist_probes),	   F(delayed_acks),
+	F(bad_transitions),	   F(listen_overflows),	   F(listen_drops),
+	/* issue 6 */
+	F(paws_rejects),	   F(challenge_acks),	   F(challenge_acks_skipped),
+	F(syn_challenges),	   F(rst_challenges),	   F(old_ack_drops),
+	F(keepalive_probes),	   F(keepalive_timeouts),  F(user_timeouts),
+	F(hystart_exits),	   F(sack_recoveries),	   F(sack_retrans),
+	F(dsack_sent),		   F(dsack_rcvd),	   F(lost_retrans),
+	F(tlp_probes),		   F(limited_transmits),   F(ecn_ce_rcvd),
+	F(ecn_cwnd_reductions),	   F(syncookies_sent),	   F(syncookies_recv),
+	F(syncookies_failed),	   F(pmtu_updates),	   F(pmtu_rejected),
+	/* R5: RACK, undo */
+	F(rack_recoveries),	   F(rack_reo_timeouts),   F(rack_lost_rxt),
+	F(undo_eifel),		   F(undo_dsack),
+};
+#undef F
+const unsigned int tcp_stat_n_fields = sizeof(tcp_stat_fields) / sizeof(tcp_stat_fields[0]);
+/* The named counters are the uint64_t members before drops[] (lib/tcp
+ * appends new ones there): `cavctl stats` says when this table has fallen
+ * behind (tcp_summary), rather than breaking the build of whoever adds one. */
+static const unsigned int tcp_stat_n_struct = offsetof(struct tcp_stats, drops) / sizeof(uint64_t);
+
 static void
 tcp_summary(const struct dp_shared *sh, struct ctl_reply *r)
 {
 	struct tcp_stats st;
 	tcpdp_stats_sum(sh, &st);
+	int64_t estab = st.state_cur[TCPS_ESTABLISHED] + st.state_cur[TCPS_CLOSE_WAIT];
 	if (r->json) {
 		struct jw *jw = &r->jw;
 		jw_obj_begin(jw, "tcp");
-		jw_u64(jw, "active_opens", st.active_opens);
-		jw_u64(jw, "passive_opens", st.passive_opens);
-		jw_u64(jw, "attempt_fails", st.attempt_fails);
-		jw_u64(jw, "estab_resets", st.estab_resets);
-		jw_u64(jw, "curr_estab", (uint64_t)(st.state_cur[TCPS_ESTABLISHED] +
-						    st.state_cur[TCPS_CLOSE_WAIT]));
-		jw_u64(jw, "in_segs", st.in_segs);
-		jw_u64(jw, "out_segs", st.out_segs);
-		jw_u64(jw, "retrans_segs", st.retrans_segs);
-		jw_u64(jw, "in_errs", st.in_errs);
-		jw_u64(jw, "out_rsts", st.out_rsts);
-		jw_u64(jw, "in_rsts", st.in_rsts);
-		jw_u64(jw, "timeouts", st.timeouts);
-		jw_u64(jw, "rto_fires", st.rto_fires);
-		jw_u64(jw, "fast_retrans", st.fast_retrans);
-		jw_u64(jw, "persist_probes", st.persist_probes);
-		jw_u64(jw, "delayed_acks", st.delayed_acks);
+		for (unsigned int f = 0; f < tcp_stat_n_fields; f++)
+			jw_u64(jw, tcp_stat_fields[f].name, tcp_stat_get(&st, f));
+		jw_u64(jw, "curr_estab", (uint64_t)estab);
 		for (unsigned int c = 0; c < TCPDP_C__COUNT; c++)
 			jw_u64(jw, tcpdp_ctr_names[c], tcpdp_counter(sh, c));
+		if (tcp_stat_n_fields != tcp_stat_n_struct)
+			jw_u64(jw, "unlisted_counters", tcp_stat_n_struct - tcp_stat_n_fields);
 		jw_obj_end(jw);
 		return;
 	}
-	cbuf_printf(&r->body,
-		    "tcp: active_opens %lu passive_opens %lu attempt_fails %lu estab_resets %lu "
-		    "curr_estab %ld in_segs %lu out_segs %lu retrans_segs %lu in_errs %lu "
-		    "out_rsts %lu in_rsts %lu timeouts %lu\n",
-		    st.active_opens, st.passive_opens, st.attempt_fails, st.estab_resets,
-		    (long)(st.state_cur[TCPS_ESTABLISHED] + st.state_cur[TCPS_CLOSE_WAIT]),
-		    st.in_segs, st.out_segs, st.retrans_segs, st.in_errs, st.out_rsts, st.in_rsts,
-		    st.timeouts);
-	cbuf_printf(&r->body, "tcp glue:");
+	cbuf_printf(&r->body, "tcp: curr_estab %ld", (long)estab);
+	for (unsigned int f = 0; f < tcp_stat_n_fields; f++)
+		cbuf_printf(&r->body, "%s%s %lu", f % 8 == 7 ? "\n    " : " ", tcp_stat_fields[f].name,
+			    tcp_stat_get(&st, f));
+	if (tcp_stat_n_fields != tcp_stat_n_struct)
+		cbuf_printf(&r->body, "\n    (%u counters of struct tcp_stats not in ctl_ss.c's table)",
+			    tcp_stat_n_struct - tcp_stat_n_fields);
+	cbuf_printf(&r->body, "\ntcp glue:");
 	for (unsigned int c = 0; c < TCPDP_C__COUNT; c++)
 		cbuf_printf(&r->body, " %s %lu", tcpdp_ctr_names[c], tcpdp_counter(sh, c));
 	cbuf_printf(&r->body, "\n");
@@ -220,37 +244,130 @@ tcp_listeners(const struct sess_table *t, struct ctl_reply *r)
 	}
 }
 
+/* ss's timer names (iproute2 misc/ss.c tmr_name), by idiag_timer. */
+static const char *const tmr_name[] = {
+	[TCP_INFO_TIMER_NONE] = "off",
+	[TCP_INFO_TIMER_ON] = "on",
+	[TCP_INFO_TIMER_KEEPALIVE] = "keepalive",
+	[TCP_INFO_TIMER_TIMEWAIT] = "timewait",
+	[TCP_INFO_TIMER_PROBE0] = "persist",
+};
+
+/* ms until the pending timer (0 if due). */
+static uint64_t
+timer_left_ms(const struct tcp_pcb_info *in, uint64_t now_us)
+{
+	return in->timer_at > now_us ? (in->timer_at - now_us) / 1000 : 0;
+}
+
+/* iproute2's print_ms_timer, byte for byte: "7min", "59sec", "1.234ms"
+ * (sic: seconds and milliseconds), "200ms". */
+static void
+ms_timer_text(struct cbuf *b, uint64_t ms)
+{
+	uint64_t secs = ms / 1000, minutes = secs / 60, msecs = ms % 1000;
+	secs %= 60;
+	if (minutes != 0) {
+		msecs = 0;
+		cbuf_printf(b, "%lumin", minutes);
+		if (minutes > 9)
+			secs = 0;
+	}
+	if (secs != 0) {
+		if (secs > 9)
+			msecs = 0;
+		cbuf_printf(b, "%lu%s", secs, msecs != 0 ? "." : "sec");
+	}
+	if (msecs != 0)
+		cbuf_printf(b, "%03lums", msecs);
+}
+
+/* `ss -o`'s " timer:(keepalive,59sec,0)" (the first line of a socket). */
+static void
+tcp_timer_text(struct cbuf *b, const struct tcp_pcb_info *in, uint64_t now_us)
+{
+	if (in->timer == TCP_INFO_TIMER_NONE || in->timer >= RTE_DIM(tmr_name))
+		return;
+	cbuf_printf(b, " timer:(%s,", tmr_name[in->timer]);
+	ms_timer_text(b, timer_left_ms(in, now_us));
+	cbuf_printf(b, ",%u)", in->timer_count);
+}
+
+/* The second line of `ss -ti`, fields in iproute2's order and with its
+ * rules (a field that is 0 is left out; ms with %g; windows in segments). */
 static void
 tcp_info_text(struct cbuf *b, const struct tcp_pcb_info *in)
 {
-	cbuf_printf(b, "\t rto:%.3g", in->rto / 1000.0);
+	uint32_t mss = in->snd_mss != 0 ? in->snd_mss : 1;
+	cbuf_printf(b, "\t");
+	if (in->options & TCP_INFO_OPT_TIMESTAMPS)
+		cbuf_printf(b, " ts");
+	if (in->options & TCP_INFO_OPT_SACK)
+		cbuf_printf(b, " sack");
+	if (in->options & TCP_INFO_OPT_ECN)
+		cbuf_printf(b, " ecn");
+	if (in->cc_name[0] != '\0')
+		cbuf_printf(b, " %s", in->cc_name);
+	if (in->options & TCP_INFO_OPT_WSCALE)
+		cbuf_printf(b, " wscale:%u,%u", in->snd_wscale, in->rcv_wscale);
+	cbuf_printf(b, " rto:%g", in->rto / 1000.0);
+	if (in->backoff != 0)
+		cbuf_printf(b, " backoff:%u", in->backoff);
 	if (in->srtt != 0)
-		cbuf_printf(b, " rtt:%.3g/%.3g", in->srtt / 1000.0, in->rttvar / 1000.0);
-	cbuf_printf(b, " mss:%u rcvmss:%u cwnd:%u", in->snd_mss, in->rcv_mss,
-		    in->snd_mss ? in->snd_cwnd / in->snd_mss : 0);
-	if (in->snd_ssthresh < UINT32_MAX / 2 && in->snd_mss != 0)
-		cbuf_printf(b, " ssthresh:%u", in->snd_ssthresh / in->snd_mss);
-	cbuf_printf(b,
-		    " bytes_sent:%lu bytes_retrans:%lu bytes_acked:%lu bytes_received:%lu "
-		    "segs_out:%lu segs_in:%lu unacked:%u retrans:%u/%u snd_wnd:%u rcv_wnd:%u\n",
-		    in->bytes_sent, in->bytes_retrans, in->bytes_acked, in->bytes_received,
-		    in->segs_out, in->segs_in, in->unacked, in->retransmits, in->total_retrans,
-		    in->snd_wnd, in->rcv_wnd);
+		cbuf_printf(b, " rtt:%g/%g", in->srtt / 1000.0, in->rttvar / 1000.0);
+	cbuf_printf(b, " mss:%u rcvmss:%u cwnd:%u", in->snd_mss, in->rcv_mss, in->snd_cwnd / mss);
+	/* Linux shows ssthresh once it is below "infinite" (TCP_INFINITE_SSTHRESH). */
+	if (in->snd_ssthresh < UINT32_MAX / 2)
+		cbuf_printf(b, " ssthresh:%u", in->snd_ssthresh / mss);
+	const struct {
+		const char *name;
+		uint64_t v;
+	} counts[] = {
+	    {"bytes_sent", in->bytes_sent},	{"bytes_retrans", in->bytes_retrans},
+	    {"bytes_acked", in->bytes_acked},	{"bytes_received", in->bytes_received},
+	    {"segs_out", in->segs_out},		{"segs_in", in->segs_in},
+	};
+	for (size_t k = 0; k < RTE_DIM(counts); k++)
+		if (counts[k].v != 0)
+			cbuf_printf(b, " %s:%lu", counts[k].name, counts[k].v);
+	if (in->unacked != 0)
+		cbuf_printf(b, " unacked:%u", (in->unacked + mss - 1) / mss);
+	if (in->retransmits != 0 || in->total_retrans != 0)
+		cbuf_printf(b, " retrans:%u/%u", in->retransmits, in->total_retrans);
+	if (in->lost != 0)
+		cbuf_printf(b, " lost:%u", in->lost);
+	if (in->sacked != 0)
+		cbuf_printf(b, " sacked:%u", (in->sacked + mss - 1) / mss);
+	if (in->user_timeout != 0)
+		cbuf_printf(b, " user_timeout:%u", in->user_timeout);
+	cbuf_printf(b, " snd_wnd:%u rcv_wnd:%u\n", in->snd_wnd, in->rcv_wnd);
 }
 
 static void
-tcp_info_json(struct jw *jw, const struct tcp_pcb_info *in)
+tcp_info_json(struct jw *jw, const struct tcp_pcb_info *in, uint64_t now_us)
 {
+	uint32_t mss = in->snd_mss != 0 ? in->snd_mss : 1;
+	jw_bool(jw, "ts", (in->options & TCP_INFO_OPT_TIMESTAMPS) != 0);
+	jw_bool(jw, "sack", (in->options & TCP_INFO_OPT_SACK) != 0);
+	jw_bool(jw, "ecn", (in->options & TCP_INFO_OPT_ECN) != 0);
+	if (in->options & TCP_INFO_OPT_WSCALE) {
+		jw_u64(jw, "snd_wscale", in->snd_wscale);
+		jw_u64(jw, "rcv_wscale", in->rcv_wscale);
+	}
+	jw_str(jw, "cc", in->cc_name);
 	jw_u64(jw, "rto_us", in->rto);
+	jw_u64(jw, "backoff", in->backoff);
 	jw_u64(jw, "rtt_us", in->srtt);
 	jw_u64(jw, "rttvar_us", in->rttvar);
 	jw_u64(jw, "mss", in->snd_mss);
 	jw_u64(jw, "rcv_mss", in->rcv_mss);
-	jw_u64(jw, "cwnd", in->snd_mss ? in->snd_cwnd / in->snd_mss : 0);
-	jw_u64(jw, "ssthresh", in->snd_mss ? in->snd_ssthresh / in->snd_mss : 0);
+	jw_u64(jw, "cwnd", in->snd_cwnd / mss);
+	jw_u64(jw, "ssthresh", in->snd_ssthresh < UINT32_MAX / 2 ? in->snd_ssthresh / mss : 0);
 	jw_u64(jw, "unacked", in->unacked);
 	jw_u64(jw, "retrans", in->retransmits);
 	jw_u64(jw, "total_retrans", in->total_retrans);
+	jw_u64(jw, "lost", in->lost);
+	jw_u64(jw, "sacked", in->sacked);
 	jw_u64(jw, "bytes_sent", in->bytes_sent);
 	jw_u64(jw, "bytes_retrans", in->bytes_retrans);
 	jw_u64(jw, "bytes_acked", in->bytes_acked);
@@ -259,6 +376,15 @@ tcp_info_json(struct jw *jw, const struct tcp_pcb_info *in)
 	jw_u64(jw, "segs_in", in->segs_in);
 	jw_u64(jw, "snd_wnd", in->snd_wnd);
 	jw_u64(jw, "rcv_wnd", in->rcv_wnd);
+	jw_bool(jw, "keepalive", in->keepalive);
+	jw_u64(jw, "user_timeout_ms", in->user_timeout);
+	if (in->timer != TCP_INFO_TIMER_NONE && in->timer < RTE_DIM(tmr_name)) {
+		jw_obj_begin(jw, "timer");
+		jw_str(jw, "name", tmr_name[in->timer]);
+		jw_u64(jw, "expires_ms", timer_left_ms(in, now_us));
+		jw_u64(jw, "count", in->timer_count);
+		jw_obj_end(jw);
+	}
 }
 
 static void
@@ -266,6 +392,8 @@ tcp_rows(const struct daemon *d, struct ctl_reply *r, bool info)
 {
 	const struct sess_table *t = d->sh->sess;
 	const struct tcpdp_table *tt = d->sh->tcp->t;
+	/* The workers' clock (worker.c: now_ns from the TSC), for timers. */
+	uint64_t now_us = dp_tsc_to_ns(rte_get_tsc_cycles(), d->sh->tsc_hz) / 1000;
 	for (uint32_t i = 0; i < tt->max; i++) {
 		const struct tcpdp_conn *c = &tt->conns[i];
 		/* Acquire: pairs with the owner's release at allocation. */
@@ -305,18 +433,23 @@ tcp_rows(const struct daemon *d, struct ctl_reply *r, bool info)
 				jw_u64(jw, "pid", (uint64_t)pid);
 			jw_u64(jw, "worker", c->owner);
 			if (info)
-				tcp_info_json(jw, &in);
+				tcp_info_json(jw, &in, now_us);
 			jw_obj_end(jw);
 			continue;
 		}
 		cbuf_printf(&r->body, "%-6s %-10s %7u %7u %-21s %-21s", "tcp", ss_state[st], rq, sq,
 			    local, peer);
 		if (pid >= 0)
-			cbuf_printf(&r->body, " pid=%d,worker=%u\n", pid, c->owner);
+			cbuf_printf(&r->body, " pid=%d,worker=%u", pid, c->owner);
 		else
-			cbuf_printf(&r->body, " worker=%u\n", c->owner);
-		if (info)
+			cbuf_printf(&r->body, " worker=%u", c->owner);
+		if (info) {
+			tcp_timer_text(&r->body, &in, now_us);
+			cbuf_printf(&r->body, "\n");
 			tcp_info_text(&r->body, &in);
+		} else {
+			cbuf_printf(&r->body, "\n");
+		}
 	}
 }
 
@@ -326,9 +459,9 @@ cmd_ss(void *ctx, int argc, char **argv, struct ctl_reply *r)
 	const struct daemon *d = ctx;
 	const struct sess_table *t = d->sh->sess;
 	/* ss's own flags: -t TCP, -u UDP (both when neither), -l listeners
-	 * only, -a listeners too, -i TCP internals, -s summary; -n and -p
-	 * are accepted (numeric, processes: what is shown anyway). Flags may
-	 * be combined (-tni). */
+	 * only, -a listeners too, -i TCP internals (with -o's timer), -s
+	 * summary; -n, -p, -o, -e are accepted (numeric, processes, timers,
+	 * details: what is shown anyway). Flags may be combined (-tni). */
 	bool summary = false, tcp = false, udp = false, listening = false, all = false;
 	bool info = false;
 	for (int i = 0; i < argc; i++) {
@@ -342,7 +475,7 @@ cmd_ss(void *ctx, int argc, char **argv, struct ctl_reply *r)
 			case 'l': listening = true; break;
 			case 'a': all = true; break;
 			case 'i': info = true; break;
-			case 'n': case 'p': break;
+			case 'n': case 'p': case 'o': case 'e': break;
 			default:
 				return ctl_error(r, EINVAL,
 						 "usage: ss [-s] [-t] [-u] [-l] [-a] [-i] [-n] [-p]");

@@ -93,6 +93,21 @@ int cmd_ss(void *ctx, int argc, char **argv, struct ctl_reply *r);
 /* The TCP counters (a "tcp" object in JSON), for `cavctl stats` too. */
 void ss_tcp_stats(const struct daemon *d, struct ctl_reply *r);
 
+/* The counters of struct tcp_stats by name (ctl_ss.c), for every output
+ * that lists them (`cavctl stats`, `ss -s`, telemetry /cavalry/tcp). */
+struct tcp_stats;
+struct tcp_stat_field {
+	const char *name;
+	size_t off;
+};
+extern const struct tcp_stat_field tcp_stat_fields[];
+extern const unsigned int tcp_stat_n_fields;
+static inline uint64_t
+tcp_stat_get(const struct tcp_stats *st, unsigned int field)
+{
+	return *(const uint64_t *)((const char *)st + tcp_stat_fields[field].off);
+}
+
 /* Netfilter rules and conntrack (ctl_filter.c). */
 int cmd_rule(void *ctx, int argc, char **argv, struct ctl_reply *r);
 int cmd_conntrack(void *ctx, int argc, char **argv, struct ctl_reply *r);

@@ -33,6 +33,7 @@
 #include "graph.h"
 #include "neigh.h"
 #include "nf.h"
+#include "pool.h"
 #include "rules.h"
 #include "route.h"
 #include "session.h"
@@ -99,11 +100,11 @@ setup_pools(struct daemon *d, char *err, size_t errlen)
 	/* Room for a full frame of the largest MTU plus VLAN tag and FCS; the
 	 * private area carries struct pkt_meta. */
 	uint32_t room = RTE_PKTMBUF_HEADROOM + RTE_MAX(2048u, (uint32_t)max_mtu(cfg) + 22u);
-	d->sh->pool = rte_pktmbuf_pool_create("cav_mbufs", cfg->n_mbufs, 256, PKT_META_PRIV_SIZE,
-					      (uint16_t)room, (int)rte_socket_id());
+	d->sh->pool = io_pktmbuf_pool_create("cav_mbufs", cfg->n_mbufs, 256, PKT_META_PRIV_SIZE,
+					     (uint16_t)room, (int)rte_socket_id());
 	/* Indirect mbufs (no data room) for zero-copy IPv4 fragmentation. */
-	d->sh->indirect_pool = rte_pktmbuf_pool_create("cav_indirect", cfg->n_mbufs, 256,
-						       PKT_META_PRIV_SIZE, 0, (int)rte_socket_id());
+	d->sh->indirect_pool = io_pktmbuf_pool_create("cav_indirect", cfg->n_mbufs, 256,
+						      PKT_META_PRIV_SIZE, 0, (int)rte_socket_id());
 	if (d->sh->pool == NULL || d->sh->indirect_pool == NULL) {
 		snprintf(err, errlen, "cannot create mempools of %u mbufs: %s", cfg->n_mbufs,
 			 rte_strerror(rte_errno));
@@ -275,6 +276,7 @@ setup(struct daemon *d, char *err, size_t errlen)
 		.gid = cfg->app_gid,
 		.segment_size = (uint64_t)cfg->app_segment_mb << 20,
 		.busy_poll = cfg->app_busy_poll,
+		.congestion = cfg->tcp.congestion,
 	};
 	if (sess_create(d->sh, &sc, err, errlen) == NULL)
 		return -1;

@@ -2,7 +2,7 @@
 /*
  * The same counters through rte_telemetry, so `dpdk-telemetry.py -f PREFIX`
  * can read them: /cavalry/ports (list), /cavalry/port,NAME (counters),
- * /cavalry/workers.
+ * /cavalry/workers, /cavalry/tcp (struct tcp_stats summed over workers).
  *
  * rte_telemetry callbacks carry no user context in DPDK 22.11, hence the one
  * file-level pointer, set once before the telemetry thread can call us.
@@ -14,6 +14,7 @@
 #include "counter.h"
 #include "daemon.h"
 #include "graph.h"
+#include "tcpdp.h"
 
 static const struct daemon *tel_daemon;
 
@@ -73,6 +74,21 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int
+tel_tcp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	if (tel_daemon->sh->tcp == NULL)
+		return -1;
+	struct tcp_stats st;
+	tcpdp_stats_sum(tel_daemon->sh, &st);
+	rte_tel_data_start_dict(d);
+	for (unsigned int f = 0; f < tcp_stat_n_fields; f++)
+		rte_tel_data_add_dict_u64(d, tcp_stat_fields[f].name, tcp_stat_get(&st, f));
+	return 0;
+}
+
 int
 daemon_telemetry_register(struct daemon *d)
 {
@@ -82,7 +98,9 @@ daemon_telemetry_register(struct daemon *d)
 	    rte_telemetry_register_cmd("/cavalry/port", tel_port,
 				       "Cavalry port counters. Parameter: port name") != 0 ||
 	    rte_telemetry_register_cmd("/cavalry/workers", tel_workers,
-				       "Cavalry worker loop counters. No parameters") != 0)
+				       "Cavalry worker loop counters. No parameters") != 0 ||
+	    rte_telemetry_register_cmd("/cavalry/tcp", tel_tcp,
+				       "Cavalry TCP counters. No parameters") != 0)
 		return -1;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include "ini.h"
 #include "parse.h"
 #include "qdisc.h"
+#include "tcp.h"
 
 struct ctx {
 	const struct ini_file *f;
@@ -72,6 +73,10 @@ cav_config_defaults(struct cav_config *cfg)
 	cfg->tcp.synack_retries = 5;
 	cfg->tcp.retries2 = 15;
 	cfg->tcp.max_conns = 65536;
+	snprintf(cfg->tcp.congestion, sizeof(cfg->tcp.congestion), "cubic");
+	cfg->tcp.ecn = 2; /* Linux's default: ECN when the peer asks for it */
+	cfg->tcp.syncookies = 1; /* Linux's default: cookies once the SYN queue overflows */
+	cfg->tcp.tw_reuse = 2;	 /* Linux's default: TIME_WAIT reuse for loopback connections */
 }
 
 bool
@@ -457,7 +462,19 @@ parse_tcp(struct ctx *c, const struct ini_section *s)
 			rc = get_u32(c, e, 1, 255, &tc->retries2);
 		else if (strcmp(e->key, "max_connections") == 0)
 			rc = get_u32(c, e, 64, 1048576, &tc->max_conns);
-		else
+		else if (strcmp(e->key, "ecn") == 0)
+			rc = get_u32(c, e, 0, 2, &tc->ecn); /* net.ipv4.tcp_ecn */
+		else if (strcmp(e->key, "syncookies") == 0)
+			rc = get_u32(c, e, 0, 2, &tc->syncookies); /* net.ipv4.tcp_syncookies */
+		else if (strcmp(e->key, "tw_reuse") == 0)
+			rc = get_u32(c, e, 0, 2, &tc->tw_reuse); /* net.ipv4.tcp_tw_reuse */
+		else if (strcmp(e->key, "congestion") == 0) {
+			/* net.ipv4.tcp_congestion_control: the algorithms lib/tcp has. */
+			rc = get_str(c, e, tc->congestion, sizeof(tc->congestion));
+			if (rc == 0 && tcp_cc_find(tc->congestion) == NULL)
+				FAIL(c, e->line, "congestion: unknown algorithm '%s' (cubic, reno)",
+				     e->value);
+		} else
 			FAIL(c, e->line, "unknown key '%s' in [tcp]", e->key);
 		if (rc < 0)
 			return -1;

@@ -91,6 +91,10 @@ struct cav_tcp_conf {
 	uint32_t synack_retries; /* tcp_synack_retries (Linux: 5) */
 	uint32_t retries2;       /* tcp_retries2 (Linux: 15) */
 	uint32_t max_conns;      /* connection table: pcbs, TIME_WAIT included */
+	char congestion[16];     /* tcp_congestion_control: "cubic" (Linux's default) or "reno" */
+	uint32_t ecn;            /* tcp_ecn: 0 off, 1 request and accept, 2 accept (Linux: 2) */
+	uint32_t syncookies;     /* tcp_syncookies: 0 never, 1 on SYN queue overflow, 2 always (Linux: 1) */
+	uint32_t tw_reuse;       /* tcp_tw_reuse: 0 never, 1 always, 2 "loopback" (Linux: 2; lib/tcpdp) */
 	unsigned int line;       /* the section's line (0: absent) */
 };
 

@@ -41,6 +41,7 @@ struct nf_shared;
 struct nf_worker;
 struct nf_ruleset;
 struct tcpdp;
+struct tcp_tuple;
 struct tcpdp_worker;
 
 /* Per-packet metadata, in the mbuf private area (the pool's priv_size). */
@@ -71,7 +72,12 @@ struct pkt_meta {
 #define PKT_META_F_ICMP_ERR 0x10 /* injected: send an ICMP error (pkt_meta icmp_*) about it */
 #define PKT_META_F_LOCAL_DST 0x100 /* ip4_output: to one of our addresses (nf_output -> nf_input) */
 
-#define PKT_META_PRIV_SIZE RTE_ALIGN(sizeof(struct pkt_meta), RTE_MBUF_PRIV_ALIGN)
+/* A whole cache line, not the 8 bytes RTE_MBUF_PRIV_ALIGN asks for: the
+ * packet data (after the private area and RTE_PKTMBUF_HEADROOM) then
+ * starts on a cache line, as with DPDK's default priv_size of 0, so that
+ * the Ethernet, IPv4 and UDP headers of a frame share one line instead of
+ * straddling two (docs/architecture.md, "Measured choices"). */
+#define PKT_META_PRIV_SIZE RTE_CACHE_LINE_ROUNDUP(sizeof(struct pkt_meta))
 
 static inline struct pkt_meta *
 pkt_meta(struct rte_mbuf *m)
@@ -154,6 +160,13 @@ struct dp_shared {
 	/* TCP (lib/tcpdp): the connection table and the core's configuration;
 	 * NULL: no TCP. */
 	struct tcpdp *tcp;
+	/* TCP connect's ephemeral port (main lcore, lib/session): may a new
+	 * connection owned by worker `owner` use 4-tuple `tu` (struct
+	 * tcp_tuple) -- no connection holds it, or only a TIME_WAIT one that
+	 * [tcp] tw_reuse lets that owner take over. Set by lib/tcpdp; NULL:
+	 * always. A hint read without locks: the owner checks again. */
+	bool (*tcp_tuple_usable)(const struct dp_shared *sh, const struct tcp_tuple *tu,
+				 unsigned int owner);
 	bool quit;              /* set by the main lcore (release); workers poll it */
 };
 

@@ -17,10 +17,15 @@
 static void
 bypass_xmit(struct dp_worker *w, struct txq *t, struct rte_mbuf **pkts, uint16_t n, uint64_t now_ns)
 {
-	uint16_t sent = t->tx(t->ethdev, t->queue, pkts, n);
+	/* Bytes counted before the burst: what the PMD accepted is its own
+	 * afterwards (net_null frees it at once), only the refused rest is
+	 * still ours to read. */
 	uint64_t bytes = 0;
-	for (uint16_t k = 0; k < sent; k++)
+	for (uint16_t k = 0; k < n; k++)
 		bytes += rte_pktmbuf_pkt_len(pkts[k]);
+	uint16_t sent = t->tx(t->ethdev, t->queue, pkts, n);
+	for (uint16_t k = sent; k < n; k++)
+		bytes -= rte_pktmbuf_pkt_len(pkts[k]);
 	if (sent != 0) {
 		qdisc_count_bypass(t->q, sent, bytes);
 		counter_add(&t->ps->tx_packets, sent);

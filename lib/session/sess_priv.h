@@ -72,6 +72,11 @@ int sess_sock_connect(struct sess_table *t, struct sess_sock *s, uint32_t addr, 
 int sess_sock_setopt(struct sess_table *t, struct sess_sock *s, uint32_t opt, uint32_t val,
 		     int32_t *result);
 int sess_sock_close(struct sess_table *t, struct sess_sock *s, uint32_t flags);
+/* TCP_CONGESTION: 0, ENOENT (no such algorithm, as Linux), ENOPROTOOPT
+ * (datagram socket), ENOBUFS (the owner's command ring is full). */
+int sess_sock_set_congestion(struct sess_table *t, struct sess_sock *s, const char *name);
+/* The socket's algorithm name; NULL for a datagram socket. */
+const char *sess_sock_congestion(const struct sess_sock *s);
 /* For a batch (a client's every socket): unpublish all, one grace period,
  * then free each. */
 void sess_sock_unpublish(struct sess_table *t, struct sess_sock *s);

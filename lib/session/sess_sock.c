@@ -25,6 +25,7 @@
 #include "dp.h"
 #include "route.h"
 #include "sess_priv.h"
+#include "tcp.h"
 
 /* UDP callers (the lookups of udp_input and udp_err) */
 static inline struct sess_key
@@ -259,8 +260,11 @@ sess_sock_take_locked(struct sess_table *t, struct sess_client *c, unsigned int 
 	memset(s->shm, 0, sizeof(*s->shm));
 	s->shm->gen = sgen;
 	s->slot_gen = sgen;
-	if (proto == SESS_P_TCP)
+	s->pmtudisc = IP_PMTUDISC_WANT; /* Linux: ip_no_pmtu_disc = 0 */
+	if (proto == SESS_P_TCP) {
 		s->shm->tcp_state = SESS_TCP_ST_CLOSE;
+		s->cc = t->cc_default;
+	}
 	cav_shm_sock_ring(&s->rx, c->base, &c->layout, slot, 0, 0);
 	cav_shm_sock_ring(&s->tx, c->base, &c->layout, slot, 1, 0);
 	s->used = true;
@@ -415,8 +419,11 @@ sess_sock_connect(struct sess_table *t, struct sess_sock *s, uint32_t addr, uint
 }
 
 /* Linux's TCP_MAXSEG bounds (TCP_MIN_MSS, MAX_TCP_WINDOW); 0: the default. */
-#define TCP_MIN_MSS 88
 #define TCP_MAX_MSS 32767
+/* Linux's keepalive bounds (MAX_TCP_KEEPIDLE, _KEEPINTVL, _KEEPCNT). */
+#define MAX_KEEPIDLE 32767
+#define MAX_KEEPINTVL 32767
+#define MAX_KEEPCNT 127
 
 int
 sess_sock_setopt(struct sess_table *t, struct sess_sock *s, uint32_t opt, uint32_t val,
@@ -473,8 +480,49 @@ sess_sock_setopt(struct sess_table *t, struct sess_sock *s, uint32_t opt, uint32
 	case CAV_OPT_KEEPALIVE:
 		if (s->proto != SESS_P_TCP)
 			return ENOPROTOOPT;
-		s->keepalive = val != 0; /* stored; keepalive probes come with issue 6 */
+		__atomic_store_n(&s->keepalive, val != 0, __ATOMIC_RELAXED);
 		*result = val != 0;
+		tell_owner = true; /* arms or stops the keepalive timer */
+		break;
+	/* The keepalive timers and TCP_USER_TIMEOUT: Linux's ranges, checked
+	 * here whatever the state (the connection's setters check the same),
+	 * so an error is the caller's before or after connect(). */
+	case CAV_OPT_KEEPIDLE:
+	case CAV_OPT_KEEPINTVL:
+		if (s->proto != SESS_P_TCP)
+			return ENOPROTOOPT;
+		if (val < 1 || val > (opt == CAV_OPT_KEEPIDLE ? MAX_KEEPIDLE : MAX_KEEPINTVL))
+			return EINVAL;
+		__atomic_store_n(opt == CAV_OPT_KEEPIDLE ? &s->keepidle : &s->keepintvl,
+				 (uint16_t)val, __ATOMIC_RELAXED);
+		*result = (int32_t)val;
+		tell_owner = true; /* Linux re-arms the timer for a new idle time */
+		break;
+	case CAV_OPT_KEEPCNT:
+		if (s->proto != SESS_P_TCP)
+			return ENOPROTOOPT;
+		if (val < 1 || val > MAX_KEEPCNT)
+			return EINVAL;
+		__atomic_store_n(&s->keepcnt, (uint8_t)val, __ATOMIC_RELAXED);
+		*result = (int32_t)val;
+		tell_owner = true;
+		break;
+	case CAV_OPT_USER_TIMEOUT:
+		if (s->proto != SESS_P_TCP)
+			return ENOPROTOOPT;
+		if (val > INT32_MAX) /* a negative int */
+			return EINVAL;
+		__atomic_store_n(&s->user_timeout, val, __ATOMIC_RELAXED);
+		*result = (int32_t)val;
+		tell_owner = true;
+		break;
+	case CAV_OPT_MTU_DISCOVER:
+		/* Linux do_ip_setsockopt: IP_PMTUDISC_DONT..IP_PMTUDISC_OMIT. */
+		if (val > IP_PMTUDISC_OMIT)
+			return EINVAL;
+		__atomic_store_n(&s->pmtudisc, (uint8_t)val, __ATOMIC_RELAXED);
+		*result = (int32_t)val;
+		tell_owner = true; /* DF on the connection's next segment */
 		break;
 	default:
 		return ENOPROTOOPT;
@@ -512,9 +560,49 @@ sess_sock_getopt(struct sess_table *t, struct sess_sock *s, uint32_t opt, uint32
 	case CAV_OPT_KEEPALIVE:
 		*val = s->keepalive;
 		return s->proto == SESS_P_TCP ? 0 : ENOPROTOOPT;
+	case CAV_OPT_KEEPIDLE:
+		*val = s->keepidle;
+		return s->proto == SESS_P_TCP ? 0 : ENOPROTOOPT;
+	case CAV_OPT_KEEPINTVL:
+		*val = s->keepintvl;
+		return s->proto == SESS_P_TCP ? 0 : ENOPROTOOPT;
+	case CAV_OPT_KEEPCNT:
+		*val = s->keepcnt;
+		return s->proto == SESS_P_TCP ? 0 : ENOPROTOOPT;
+	case CAV_OPT_USER_TIMEOUT:
+		*val = s->user_timeout;
+		return s->proto == SESS_P_TCP ? 0 : ENOPROTOOPT;
+	case CAV_OPT_MTU_DISCOVER:
+		*val = s->pmtudisc;
+		return 0;
 	default:
 		return ENOPROTOOPT;
 	}
+}
+
+int
+sess_sock_set_congestion(struct sess_table *t, struct sess_sock *s, const char *name)
+{
+	if (s->proto != SESS_P_TCP)
+		return ENOPROTOOPT;
+	const struct tcp_cc_ops *cc = tcp_cc_find(name);
+	if (cc == NULL)
+		return ENOENT;
+	__atomic_store_n(&s->cc, cc, __ATOMIC_RELAXED);
+	/* A connection switches now (Linux tcp_reinit_congestion_control);
+	 * one still to be made takes it at connect()/accept. */
+	if (s->phase == SESS_TCP_CONN)
+		return sess_cmd_post(t, s, SESS_CMD_SETOPT, CAV_OPT_CONGESTION, 0);
+	return 0;
+}
+
+const char *
+sess_sock_congestion(const struct sess_sock *s)
+{
+	if (s->proto != SESS_P_TCP)
+		return NULL;
+	const struct tcp_cc_ops *cc = __atomic_load_n(&s->cc, __ATOMIC_RELAXED);
+	return cc != NULL ? cc->name : tcp_cc_cubic.name;
 }
 
 /* Unpublish (the caller synchronizes once for a batch, then calls

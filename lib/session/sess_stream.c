@@ -18,6 +18,7 @@
 #include "dp.h"
 #include "route.h"
 #include "sess_priv.h"
+#include "tcp.h"
 
 int
 sess_sock_listen(struct sess_table *t, struct sess_sock *s, uint32_t backlog)
@@ -109,11 +110,46 @@ rss_of(struct sess_table *t, uint16_t port)
 	return r;
 }
 
+/* The 4-tuple is not held by a connection the new one cannot take over
+ * (lib/tcpdp's hook: TIME_WAIT tuples per [tcp] tw_reuse, as Linux's
+ * __inet_hash_connect skips ports whose tuple is in use). */
+static bool
+tuple_usable(const struct sess_table *t, uint32_t src, uint16_t p, uint32_t dst, uint16_t dport,
+	     unsigned int owner)
+{
+	const struct tcp_tuple tu = {.laddr = src, .raddr = dst, .lport = p, .rport = dport};
+	return t->sh->tcp_tuple_usable == NULL || t->sh->tcp_tuple_usable(t->sh, &tu, owner);
+}
+
+/* One pass over the ephemeral range from next_ephemeral: a free port whose
+ * tuple is usable and, with r, whose return traffic RSS puts on `queue`. */
+static bool
+scan_ephemeral(struct sess_table *t, uint32_t src, uint32_t dst, uint16_t dport,
+	       unsigned int owner, bool reuse, const struct sess_rss *r, uint16_t queue,
+	       uint16_t *port)
+{
+	const unsigned int range = SESS_EPHEMERAL_HI - SESS_EPHEMERAL_LO + 1;
+	for (unsigned int i = 0; i < range; i++) {
+		uint16_t p = t->next_ephemeral;
+		t->next_ephemeral = p >= SESS_EPHEMERAL_HI ? SESS_EPHEMERAL_LO : (uint16_t)(p + 1);
+		if (t->ports[SESS_P_TCP][p] == NULL &&
+		    sess_port_free_for(t, SESS_P_TCP, 0, p, reuse, NULL, false) &&
+		    (r == NULL || sess_rss_queue_is(r, src, p, dst, dport, queue)) &&
+		    tuple_usable(t, src, p, dst, dport, owner)) {
+			*port = p;
+			return true;
+		}
+	}
+	return false;
+}
+
 /*
  * An ephemeral port for an active open from src to dst:dport owned by
  * `owner`: where the route's port spreads flows by Toeplitz RSS, one whose
  * return traffic lands on the owner's queue (as rte_thash computes it), so
- * no segment needs a handoff; otherwise (or if none is free) any.
+ * no segment needs a handoff; otherwise (or if none is free) any. None
+ * left: EADDRNOTAVAIL, as Linux's connect() (bind() says EADDRINUSE,
+ * sess_pick_ephemeral).
  */
 static int
 pick_ephemeral_for(struct sess_table *t, uint32_t src, uint32_t dst, uint16_t dport,
@@ -121,23 +157,15 @@ pick_ephemeral_for(struct sess_table *t, uint32_t src, uint32_t dst, uint16_t dp
 {
 	const struct nexthop *nh = route_lookup(t->sh->routes, dst);
 	const struct sess_rss *r = nh != NULL ? rss_of(t, nh->port) : NULL;
-	if (r != NULL && t->sh->workers[owner] != NULL) {
-		uint16_t queue = t->sh->workers[owner]->queue;
-		const unsigned int range = SESS_EPHEMERAL_HI - SESS_EPHEMERAL_LO + 1;
-		uint16_t p = t->next_ephemeral;
-		for (unsigned int i = 0; i < range; i++) {
-			p = p >= SESS_EPHEMERAL_HI ? SESS_EPHEMERAL_LO : (uint16_t)(p + 1);
-			if (t->ports[SESS_P_TCP][p] == NULL &&
-			    sess_port_free_for(t, SESS_P_TCP, 0, p, reuse, NULL, false) &&
-			    sess_rss_queue_is(r, src, p, dst, dport, queue)) {
-				t->next_ephemeral = p;
-				t->rss_ports++;
-				*port = p;
-				return 0;
-			}
-		}
+	if (r != NULL && t->sh->workers[owner] != NULL &&
+	    scan_ephemeral(t, src, dst, dport, owner, reuse, r, t->sh->workers[owner]->queue,
+			   port)) {
+		t->rss_ports++;
+		return 0;
 	}
-	return sess_pick_ephemeral(t, SESS_P_TCP, 0, reuse, port);
+	if (!scan_ephemeral(t, src, dst, dport, owner, reuse, NULL, 0, port))
+		return EADDRNOTAVAIL;
+	return 0;
 }
 
 /*
@@ -337,6 +365,15 @@ sess_accept_alloc(struct sess_table *t, struct sess_sock *lst, unsigned int owne
 	s->phase = SESS_TCP_CONN;
 	s->nodelay = lst->nodelay;
 	s->keepalive = lst->keepalive;
+	/* Linux's sk_clone_lock copies these too (keepalive timers, user
+	 * timeout, congestion control): the owner applies them to the
+	 * connection at TCP_EV_ACCEPT (lib/tcpdp). */
+	s->keepidle = __atomic_load_n(&lst->keepidle, __ATOMIC_RELAXED);
+	s->keepintvl = __atomic_load_n(&lst->keepintvl, __ATOMIC_RELAXED);
+	s->keepcnt = __atomic_load_n(&lst->keepcnt, __ATOMIC_RELAXED);
+	s->user_timeout = __atomic_load_n(&lst->user_timeout, __ATOMIC_RELAXED);
+	s->cc = __atomic_load_n(&lst->cc, __ATOMIC_RELAXED);
+	s->pmtudisc = __atomic_load_n(&lst->pmtudisc, __ATOMIC_RELAXED);
 	s->maxseg = lst->maxseg;
 	s->linger = lst->linger;
 	s->rcvbuf = __atomic_load_n(&lst->rcvbuf, __ATOMIC_RELAXED);

@@ -36,6 +36,7 @@
 #include "log.h"
 #include "sess_attach.h"
 #include "sess_priv.h"
+#include "tcp.h"
 
 const char *const sess_violation_names[SESS_V_NB] = {
 	[SESS_V_NONE] = "none",
@@ -206,6 +207,15 @@ sess_create(struct dp_shared *sh, const struct sess_conf *conf, char *err, size_
 	t->conf = *conf;
 	t->conf.path = t->path;
 	snprintf(t->path, sizeof(t->path), "%s", conf->path);
+	t->conf.congestion = NULL; /* not kept: resolved once, here */
+	t->cc_default = tcp_cc_find(conf->congestion != NULL && conf->congestion[0] != '\0'
+					? conf->congestion
+					: "cubic");
+	if (t->cc_default == NULL) {
+		snprintf(err, errlen, "unknown congestion control '%s'", conf->congestion);
+		rte_free(t);
+		return NULL;
+	}
 	t->listen_fd = -1;
 	t->ep = -1;
 	t->n_workers = sh->n_workers;
@@ -490,6 +500,14 @@ serve_request(struct sess_table *t, struct sess_client *c, const struct cav_msg 
 		s = NULL;
 		break;
 	case CAV_OP_SETOPT:
+		if (q->arg == CAV_OPT_CONGESTION) {
+			/* The client's bytes: bounded, NUL-terminated here. */
+			char name[CAV_CC_NAME_MAX];
+			memcpy(name, q->rsvd, sizeof(name));
+			name[sizeof(name) - 1] = '\0';
+			rc = sess_sock_set_congestion(t, s, name);
+			break;
+		}
 		rc = sess_sock_setopt(t, s, q->arg, q->val, &rsp->result);
 		break;
 	case CAV_OP_LISTEN:
@@ -505,6 +523,14 @@ serve_request(struct sess_table *t, struct sess_client *c, const struct cav_msg 
 			rc = s->proto != SESS_P_TCP || t->tcp_info == NULL ? ENOPROTOOPT
 									 : t->tcp_info(t->sh, s, &ti);
 			memcpy(rsp->rsvd, &ti, sizeof(ti));
+			break;
+		}
+		if (q->arg == CAV_OPT_CONGESTION) {
+			const char *name = sess_sock_congestion(s);
+			if (name == NULL)
+				rc = ENOPROTOOPT;
+			else
+				snprintf((char *)rsp->rsvd, CAV_CC_NAME_MAX, "%s", name);
 			break;
 		}
 		rc = sess_sock_getopt(t, s, q->arg, &rsp->val);

@@ -38,6 +38,7 @@
 
 struct dp_shared;
 struct dp_worker;
+struct tcp_cc_ops;
 struct rte_hash;
 struct rte_ring;
 struct rte_rcu_qsbr;
@@ -141,6 +142,20 @@ struct sess_sock {
 	uint32_t backlog; /* listen(): at most SESS_SOMAXCONN */
 	uint32_t linger;  /* CAV_OPT_LINGER's value: onoff << 31 | seconds */
 	uint16_t maxseg;  /* TCP_MAXSEG (0: from the route MTU) */
+	/* Issue 6, main lcore writes (relaxed), the owner reads them at
+	 * connect, at accept (the accepted socket's copy of its listener's)
+	 * and on SESS_CMD_SETOPT: TCP_KEEPIDLE / TCP_KEEPINTVL seconds and
+	 * TCP_KEEPCNT (0: the stack's default), TCP_USER_TIMEOUT ms (0: off),
+	 * TCP_CONGESTION (a stream socket's is never NULL: the configured
+	 * default until set, as Linux's tcp_init_sock assigns one). */
+	uint16_t keepidle, keepintvl;
+	uint8_t keepcnt;
+	uint32_t user_timeout;
+	const struct tcp_cc_ops *cc;
+	/* IP_MTU_DISCOVER (Linux's IP_PMTUDISC_* values; WANT at creation).
+	 * Acted on for stream sockets (lib/tcpdp: DF and frag-needed); UDP
+	 * datagrams never carry DF whatever it says (lib/udp). */
+	uint8_t pmtudisc;
 	/* Owner worker writes (relaxed), main reads: the connection's state
 	 * (Linux numbering) and the pcb index + 1 (0: none). Released: the
 	 * connection no longer needs the slot (TIME_WAIT or closed); the
@@ -217,6 +232,9 @@ struct sess_conf {
 	int64_t gid;
 	uint64_t segment_size;
 	bool busy_poll;
+	/* [tcp] congestion: new stream sockets' TCP_CONGESTION (NULL or "":
+	 * cubic, Linux's default). */
+	const char *congestion;
 };
 
 /* A port's RSS as the main lcore learnt it (once, at the first active
@@ -277,6 +295,8 @@ struct sess_table {
 	 * NULL: ENOPROTOOPT). Main lcore; 0 or an errno value. */
 	int (*tcp_info)(const struct dp_shared *sh, const struct sess_sock *s,
 			struct cav_tcp_info *out);
+	/* New stream sockets' congestion control (conf.congestion resolved). */
+	const struct tcp_cc_ops *cc_default;
 };
 
 /* ---- main lcore ---- */

@@ -375,12 +375,21 @@ enum cav_opt {
 	CAV_OPT_KEEPCNT,   /* (issue 6) */
 	CAV_OPT_USER_TIMEOUT, /* ms (issue 6) */
 	CAV_OPT_MAXSEG,    /* TCP_MAXSEG */
-	CAV_OPT_CONGESTION, /* val: CAV_CC_* (issue 6) */
+	/* TCP_CONGESTION (issue 6): the name, NUL-terminated, in the first
+	 * CAV_CC_NAME_MAX bytes of rsvd (SETOPT: ENOENT if unknown; GETOPT:
+	 * the socket's algorithm there in the response). */
+	CAV_OPT_CONGESTION,
 	/* CAV_OP_GETOPT only (added by libcavsock's stream work): the
 	 * connection's TCP_INFO subset, a struct cav_tcp_info in the
 	 * response's rsvd bytes (val unused). */
 	CAV_OPT_TCP_INFO,
+	/* IP_MTU_DISCOVER: val IP_PMTUDISC_DONT (0) .. IP_PMTUDISC_OMIT (5);
+	 * a socket starts with IP_PMTUDISC_WANT, as Linux's default. */
+	CAV_OPT_MTU_DISCOVER,
 };
+
+/* Linux TCP_CA_NAME_MAX: a congestion-control name with its NUL. */
+#define CAV_CC_NAME_MAX 16
 
 /* The CAV_OPT_TCP_INFO answer (in cav_msg.rsvd), the fields of Linux's
  * struct tcp_info the daemon can fill. Times in microseconds, windows in

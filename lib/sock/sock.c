@@ -343,6 +343,7 @@ cs_sock_init(struct csock *s, uint32_t slot, int type, bool nonblock)
 	s->type = type;
 	s->nonblock = nonblock;
 	s->rcvbuf = s->sndbuf = 212992;
+	s->pmtudisc = IP_PMTUDISC_WANT; /* Linux: ip_no_pmtu_disc = 0 */
 	s->shm = cav_shm_sock(cs.seg.base, &cs.layout, slot);
 	s->gen = __atomic_load_n(&s->shm->gen, __ATOMIC_ACQUIRE);
 	static uint32_t incarnations;

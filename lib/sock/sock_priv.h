@@ -66,6 +66,7 @@ struct csock {
 	int linger_sec;
 	int maxseg; /* TCP_MAXSEG asked for (0: the default) */
 	int keepidle, keepintvl, keepcnt, user_timeout;
+	int pmtudisc; /* IP_MTU_DISCOVER (IP_PMTUDISC_WANT at creation) */
 	/* Times a writer found the send buffer not writable (Linux's
 	 * SOCK_NOSPACE): an edge-triggered EPOLLOUT fires only when room
 	 * comes back after that. */

@@ -85,9 +85,9 @@ set_socket_opt(struct csock *s, int fd, int name, const void *val, socklen_t len
 		s->reuse = res != 0;
 		return 0;
 	case SO_KEEPALIVE:
-		/* Stored and passed on; the probes themselves are issue 6. A
-		 * datagram socket keeps it here only (Linux accepts it and
-		 * does nothing). */
+		/* Passed on to the connection (keepalive probes). A datagram
+		 * socket keeps it here only (Linux accepts it and does
+		 * nothing). */
 		if (s->type == CAV_SOCK_STREAM &&
 		    (e = setopt_call(fd, CAV_OPT_KEEPALIVE, v != 0, NULL)) != 0)
 			return e;
@@ -98,18 +98,42 @@ set_socket_opt(struct csock *s, int fd, int name, const void *val, socklen_t len
 	}
 }
 
-/* Keepalive timers and TCP_USER_TIMEOUT: validated as Linux does, stored,
- * passed on; a daemon that does not act on them yet (issue 6) answers
- * ENOPROTOOPT, which is not the application's error. */
+/* Keepalive timers and TCP_USER_TIMEOUT: validated as Linux does (here,
+ * and again by the daemon), passed on to the connection, and kept here
+ * so that getsockopt() costs no round trip. */
 static int
-set_tcp_timer_opt(struct csock *s, int fd, uint32_t opt, int v, int *field)
+set_tcp_timer_opt(int fd, uint32_t opt, int v, int *field)
 {
 	int e = setopt_call(fd, opt, (uint32_t)v, NULL);
-	if (e != 0 && e != ENOPROTOOPT)
+	if (e != 0)
 		return e;
-	(void)s;
 	*field = v;
 	return 0;
+}
+
+/*
+ * TCP_CONGESTION (Linux do_tcp_setsockopt): the name is at most
+ * TCP_CA_NAME_MAX - 1 bytes of optval, whatever optlen says beyond that,
+ * and needs no NUL; optlen < 1 is EINVAL. Only the daemon knows which
+ * algorithms exist: it answers ENOENT for the others, as Linux does for a
+ * module it cannot load. The name travels in the request's spare bytes.
+ */
+static int
+set_congestion(struct csock *s, int fd, const void *val, socklen_t len)
+{
+	if (s->type != CAV_SOCK_STREAM)
+		return ENOPROTOOPT;
+	if ((int)len < 1)
+		return EINVAL;
+	struct cav_msg q = {.op = CAV_OP_SETOPT,
+			    .sock = (uint16_t)(fd - CAV_FD_BASE),
+			    .arg = CAV_OPT_CONGESTION},
+		       r;
+	size_t n = len < CAV_CC_NAME_MAX - 1 ? len : CAV_CC_NAME_MAX - 1;
+	memcpy(q.rsvd, val, n);
+	q.rsvd[n] = 0;
+	int rc = cs_ctl_call(&q, &r);
+	return rc < 0 ? -rc : 0;
 }
 
 static int
@@ -138,22 +162,37 @@ set_tcp_opt(struct csock *s, int fd, int name, const void *val, socklen_t len)
 	case TCP_KEEPIDLE:
 		if (v < 1 || v > MAX_TCP_KEEPIDLE_)
 			return EINVAL;
-		return set_tcp_timer_opt(s, fd, CAV_OPT_KEEPIDLE, v, &s->keepidle);
+		return set_tcp_timer_opt(fd, CAV_OPT_KEEPIDLE, v, &s->keepidle);
 	case TCP_KEEPINTVL:
 		if (v < 1 || v > MAX_TCP_KEEPINTVL_)
 			return EINVAL;
-		return set_tcp_timer_opt(s, fd, CAV_OPT_KEEPINTVL, v, &s->keepintvl);
+		return set_tcp_timer_opt(fd, CAV_OPT_KEEPINTVL, v, &s->keepintvl);
 	case TCP_KEEPCNT:
 		if (v < 1 || v > MAX_TCP_KEEPCNT_)
 			return EINVAL;
-		return set_tcp_timer_opt(s, fd, CAV_OPT_KEEPCNT, v, &s->keepcnt);
+		return set_tcp_timer_opt(fd, CAV_OPT_KEEPCNT, v, &s->keepcnt);
 	case TCP_USER_TIMEOUT:
 		if (v < 0)
 			return EINVAL;
-		return set_tcp_timer_opt(s, fd, CAV_OPT_USER_TIMEOUT, v, &s->user_timeout);
+		return set_tcp_timer_opt(fd, CAV_OPT_USER_TIMEOUT, v, &s->user_timeout);
 	default:
 		return ENOPROTOOPT;
 	}
+}
+
+/* IPPROTO_IP: IP_MTU_DISCOVER only (Linux do_ip_setsockopt's range
+ * check; the daemon acts on it for stream sockets: DF and frag-needed). */
+static int
+set_ip_opt(struct csock *s, int fd, int name, int v)
+{
+	if (name != IP_MTU_DISCOVER)
+		return ENOPROTOOPT;
+	if (v < IP_PMTUDISC_DONT || v > IP_PMTUDISC_OMIT)
+		return EINVAL;
+	int e = setopt_call(fd, CAV_OPT_MTU_DISCOVER, (uint32_t)v, NULL);
+	if (e == 0)
+		s->pmtudisc = v;
+	return e;
 }
 
 int
@@ -162,12 +201,32 @@ cav_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	struct csock *s = cs_sock(fd);
 	if (s == NULL)
 		return -1;
-	if (level != SOL_SOCKET && level != IPPROTO_TCP)
+	if (level != SOL_SOCKET && level != IPPROTO_TCP && level != IPPROTO_IP)
 		return cs_fail(ENOPROTOOPT);
-	if (val == NULL || len < sizeof(int))
-		return cs_fail(val == NULL ? EFAULT : EINVAL);
-	int e = level == SOL_SOCKET ? set_socket_opt(s, fd, name, val, len)
-				    : set_tcp_opt(s, fd, name, val, len);
+	if (val == NULL)
+		return cs_fail(EFAULT);
+	/* Linux handles TCP_CONGESTION before its optlen >= sizeof(int)
+	 * check: a name may be shorter than an int ("bbr"). */
+	if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
+		int e = set_congestion(s, fd, val, len);
+		return e != 0 ? cs_fail(e) : 0;
+	}
+	int e;
+	if (level == IPPROTO_IP) {
+		/* Linux do_ip_setsockopt: an int, or one byte when optlen is
+		 * shorter; 0 when it is 0. */
+		int v = 0;
+		if (len >= sizeof(int))
+			memcpy(&v, val, sizeof(v));
+		else if (len >= 1)
+			v = *(const unsigned char *)val;
+		e = set_ip_opt(s, fd, name, v);
+		return e != 0 ? cs_fail(e) : 0;
+	}
+	if (len < sizeof(int))
+		return cs_fail(EINVAL);
+	e = level == SOL_SOCKET ? set_socket_opt(s, fd, name, val, len)
+				: set_tcp_opt(s, fd, name, val, len);
 	return e != 0 ? cs_fail(e) : 0;
 }
 
@@ -213,6 +272,21 @@ get_tcp_opt(struct csock *s, int fd, int name, void *val, socklen_t *len)
 {
 	if (s->type != CAV_SOCK_STREAM)
 		return ENOPROTOOPT;
+	if (name == TCP_CONGESTION) {
+		/* Linux: min(*len, TCP_CA_NAME_MAX) bytes of the name,
+		 * NUL-padded (the algorithm's name array), *len updated. */
+		struct cav_msg r;
+		int e = getopt_call(fd, CAV_OPT_CONGESTION, &r);
+		if (e != 0)
+			return e;
+		char cc[CAV_CC_NAME_MAX];
+		memcpy(cc, r.rsvd, sizeof(cc));
+		cc[sizeof(cc) - 1] = 0;
+		socklen_t k = *len < sizeof(cc) ? *len : (socklen_t)sizeof(cc);
+		memcpy(val, cc, k);
+		*len = k;
+		return 0;
+	}
 	if (name == TCP_INFO) {
 		struct tcp_info ti;
 		fill_tcp_info(s, fd, &ti);
@@ -310,19 +384,36 @@ get_socket_opt(struct csock *s, int name, void *val, socklen_t *len)
 	return 0;
 }
 
+static int
+get_ip_opt(struct csock *s, int name, void *val, socklen_t *len)
+{
+	if (name != IP_MTU_DISCOVER)
+		return ENOPROTOOPT;
+	/* Linux do_ip_getsockopt: one byte into a shorter buffer. */
+	if (*len > 0 && *len < sizeof(int)) {
+		*(unsigned char *)val = (unsigned char)s->pmtudisc;
+		*len = 1;
+		return 0;
+	}
+	memcpy(val, &s->pmtudisc, sizeof(int));
+	*len = sizeof(int);
+	return 0;
+}
+
 int
 cav_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
 	struct csock *s = cs_sock(fd);
 	if (s == NULL)
 		return -1;
-	if (level != SOL_SOCKET && level != IPPROTO_TCP)
+	if (level != SOL_SOCKET && level != IPPROTO_TCP && level != IPPROTO_IP)
 		return cs_fail(ENOPROTOOPT);
 	if (val == NULL || len == NULL)
 		return cs_fail(EFAULT);
 	if ((int)*len < 0)
 		return cs_fail(EINVAL);
-	int e = level == SOL_SOCKET ? get_socket_opt(s, name, val, len)
-				    : get_tcp_opt(s, fd, name, val, len);
+	int e = level == SOL_SOCKET   ? get_socket_opt(s, name, val, len)
+		: level == IPPROTO_IP ? get_ip_opt(s, name, val, len)
+				      : get_tcp_opt(s, fd, name, val, len);
 	return e != 0 ? cs_fail(e) : 0;
 }

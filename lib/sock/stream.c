@@ -195,14 +195,20 @@ cav_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 			struct csock *c = &cs.socks[rec.slot];
 			/* Complete before it is published as used. What Linux's
 			 * accepted sockets inherit from the listener
-			 * (sk_clone_lock): buffer sizes, TCP_NODELAY, keepalive,
-			 * linger. */
+			 * (sk_clone_lock): buffer sizes, TCP_NODELAY, keepalive
+			 * and its timers, TCP_USER_TIMEOUT, linger (the daemon
+			 * copied the same to its side, TCP_CONGESTION too). */
 			int rcvbuf = s->rcvbuf, sndbuf = s->sndbuf;
 			cs_sock_init(c, rec.slot, CAV_SOCK_STREAM, (flags & SOCK_NONBLOCK) != 0);
 			c->rcvbuf = rcvbuf;
 			c->sndbuf = sndbuf;
 			c->nodelay = s->nodelay;
 			c->keepalive = s->keepalive;
+			c->keepidle = s->keepidle;
+			c->keepintvl = s->keepintvl;
+			c->keepcnt = s->keepcnt;
+			c->user_timeout = s->user_timeout;
+			c->pmtudisc = s->pmtudisc;
 			c->linger_on = s->linger_on;
 			c->linger_sec = s->linger_sec;
 			c->maxseg = s->maxseg;

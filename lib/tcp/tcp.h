@@ -48,6 +48,15 @@
  *     SYN-ACK sent) and may create a pcb from an ACK.
  *   issue 6 (PMTUD): tcp_pcb.pmtu; TCP_MIN_PMTU; tcp_stats.pmtu_updates/
  *     pmtu_rejected; tcp_pmtu_update().
+ *   R5 (TIME_WAIT reuse on connect): tcp_pcb.tw_iss; TCP_TW_REUSE_DELAY_US;
+ *     tcp_tw_reusable(), tcp_tw_reuse_into().
+ *   R5 (loss recovery): TCP_RXT_LOG 6 -> 16; tcp_pcb.rack_*, t_reo, tlp_n, undo_*;
+ *     tcp_stats.rack_recoveries/rack_reo_timeouts/rack_lost_rxt/undo_eifel/
+ *     undo_dsack.
+ *   issue 6 (ss -ti, G6a): tcp_pcb_info.lost/timer/timer_count/timer_at/
+ *     keepalive/user_timeout; TCP_INFO_TIMER_*.
+ *   S3 (file split, no change): struct tcp_conf, struct tcp_stats, struct
+ *     tcp_pcb_info and TCP_INFO_* moved to tcp_conf.h, which tcp.h includes.
  */
 #ifndef CAV_TCP_H
 #define CAV_TCP_H
@@ -138,7 +147,7 @@ enum tcp_state {
 #define TCP_MAX_SACK 4u
 #define TCP_OOO_MAX 32u	      /* out-of-order intervals tracked per pcb */
 #define TCP_SB_MAX 16u	      /* SACK scoreboard intervals per pcb (sender) */
-#define TCP_RXT_LOG 6u	      /* retransmissions remembered for loss detection */
+#define TCP_RXT_LOG 16u	      /* retransmissions remembered for loss detection (R5: was 6) */
 #define TCP_MIN_PMTU 552u     /* Linux min_pmtu: a smaller ICMP MTU is raised to it */
 #define TCP_MAX_WINDOW 65535u /* the 16-bit window field */
 #define TCP_MAX_WSCALE 14u    /* RFC 7323 §2.3: larger shifts are used as 14 */
@@ -340,98 +349,7 @@ struct tcp_ops {
 /* Configuration, counters, stack                                          */
 /* ---------------------------------------------------------------------- */
 
-/* Read-only after tcp_stack_init. Times in microseconds. */
-struct tcp_conf {
-	uint32_t syn_retries;	 /* Linux tcp_syn_retries, default 6 */
-	uint32_t synack_retries; /* tcp_synack_retries, default 5 */
-	uint32_t retries2;	 /* tcp_retries2, default 15 (data; also persist probes) */
-	uint64_t rto_initial;	 /* 1 s (RFC 6298 2.1) */
-	uint64_t rto_min;	 /* 200 ms (Linux TCP_RTO_MIN) */
-	uint64_t rto_max;	 /* 120 s (Linux TCP_RTO_MAX) */
-	uint64_t msl2;		 /* TIME_WAIT duration, 60 s (Linux TCP_TIMEWAIT_LEN) */
-	uint64_t delack_min;	 /* 40 ms (Linux TCP_DELACK_MIN) */
-	uint64_t delack_max;	 /* 200 ms (TCP_DELACK_MAX) */
-	uint64_t fin_wait2;	 /* orphaned FIN_WAIT_2 timeout, 60 s (tcp_fin_timeout) */
-	uint32_t init_cwnd;	 /* segments, 10 (RFC 6928) */
-	uint32_t quickacks; /* quick-ACK segments at start/after idle, 16 (TCP_MAX_QUICKACKS) */
-	uint32_t ooo_max;   /* out-of-order intervals per pcb, <= TCP_OOO_MAX */
-	/* Issue 6. Options we offer on an active open / accept on a passive
-	 * one (Linux tcp_window_scaling, tcp_timestamps, tcp_sack: 1). ecn:
-	 * Linux tcp_ecn (0 off, 1 request and accept, 2 accept only: Linux's
-	 * default; ours is 0 until the glue passes tcp_seg.ce, see
-	 * tcp_conf_default). */
-	bool window_scaling;
-	bool timestamps;
-	bool sack;
-	uint8_t ecn;
-	/* RFC 5961 §7 challenge ACKs per second per stack (Linux
-	 * tcp_challenge_ack_limit 1000; randomised per second as Linux since
-	 * CVE-2016-5696). 0 = no stack-wide limit (the per-pcb one remains). */
-	uint32_t challenge_ack_limit;
-	uint64_t invalid_ratelimit; /* per-pcb gap between challenge ACKs, 500 ms */
-	/* Keepalive defaults for pcbs that did not set their own (Linux
-	 * tcp_keepalive_time 7200 s, _intvl 75 s, _probes 9). */
-	uint64_t keepalive_time;
-	uint64_t keepalive_intvl;
-	uint32_t keepalive_probes;
-	/* Default congestion control for new pcbs (NULL: CUBIC). */
-	const struct tcp_cc_ops *cc;
-	/* Linux tcp_syncookies: 0 never, 1 when the SYN queue overflows
-	 * (default), 2 always. */
-	uint8_t syncookies;
-};
-
-/* /proc/net/snmp "Tcp:" plus the drops and transitions. Every member is a
- * 64-bit counter (state_cur signed): the glue sums per-worker copies as an
- * array of uint64_t, so keep it that way (checked in tcp_state.c). */
-struct tcp_stats {
-	uint64_t active_opens;	/* ActiveOpens: CLOSED -> SYN_SENT */
-	uint64_t passive_opens; /* PassiveOpens: LISTEN -> SYN_RCVD */
-	uint64_t attempt_fails; /* AttemptFails: SYN_SENT/SYN_RCVD -> CLOSED, SYN_RCVD -> LISTEN */
-	uint64_t estab_resets;	/* EstabResets: ESTABLISHED/CLOSE_WAIT -> CLOSED */
-	uint64_t in_segs;	/* InSegs */
-	uint64_t out_segs;	/* OutSegs (excluding retransmissions, as Linux) */
-	uint64_t retrans_segs;	/* RetransSegs */
-	uint64_t in_errs;	/* InErrs: parse failures */
-	uint64_t out_rsts;	/* OutRsts */
-	uint64_t in_rsts;	/* RSTs accepted */
-	uint64_t timeouts;	/* connections ended by ETIMEDOUT */
-	uint64_t rto_fires;	/* retransmission timer expirations */
-	uint64_t fast_retrans;	/* fast retransmits (entering recovery) */
-	uint64_t persist_probes;
-	uint64_t delayed_acks;	   /* ACKs sent by the delayed-ACK timer */
-	uint64_t bad_transitions;  /* tcp_set_state calls the table refused (a bug if non-zero) */
-	uint64_t listen_overflows; /* ListenOverflows */
-	uint64_t listen_drops;	   /* ListenDrops */
-	/* Issue 6 (appended before drops[]: every member stays 64-bit). */
-	uint64_t paws_rejects;		 /* PAWSEstabRejected: old timestamp, dup-ACKed */
-	uint64_t challenge_acks;	 /* TCPChallengeACK: RFC 5961 challenge ACKs sent */
-	uint64_t challenge_acks_skipped; /* TCPACKSkippedChallenge: rate-limited */
-	uint64_t syn_challenges;	 /* TCPSYNChallenge: SYN in a synchronized state */
-	uint64_t rst_challenges;	 /* in-window RST not at RCV.NXT */
-	uint64_t old_ack_drops;		 /* RFC 5961 §5: SEG.ACK < SND.UNA - MAX.SND.WND */
-	uint64_t keepalive_probes;	 /* TCPKeepAlive */
-	uint64_t keepalive_timeouts;	 /* connections ended by keepalive (also in timeouts) */
-	uint64_t user_timeouts;		 /* ended by TCP_USER_TIMEOUT (also in timeouts) */
-	uint64_t hystart_exits;		 /* CUBIC HyStart left slow start (delay increase) */
-	uint64_t sack_recoveries;	 /* TCPSackRecovery: RFC 6675 recoveries entered */
-	uint64_t sack_retrans;		 /* segments retransmitted by RFC 6675 NextSeg */
-	uint64_t dsack_sent;		 /* TCPDSACKOldSent + TCPDSACKOfoSent */
-	uint64_t dsack_rcvd;		 /* TCPDSACKRecv */
-	uint64_t lost_retrans;		 /* TCPLostRetransmit: a retransmission lost again */
-	uint64_t tlp_probes;		 /* TCPLossProbes: RFC 8985 tail loss probes sent */
-	uint64_t limited_transmits;	 /* RFC 3042 segments */
-	uint64_t ecn_ce_rcvd;		 /* segments received with CE on an ECN connection */
-	uint64_t ecn_cwnd_reductions;	 /* cwnd reduced for ECE (once per window) */
-	uint64_t syncookies_sent;	 /* SyncookiesSent */
-	uint64_t syncookies_recv;	 /* SyncookiesRecv: valid cookie ACKs */
-	uint64_t syncookies_failed;	 /* SyncookiesFailed: invalid cookie ACKs */
-	uint64_t pmtu_updates;		 /* frag-needed that lowered a pcb's MSS */
-	uint64_t pmtu_rejected;		 /* OutOfWindowIcmps: quoted seq not in flight */
-	uint64_t drops[TCP_DROP__COUNT];
-	uint64_t state_enter[TCPS__COUNT]; /* transitions into each state */
-	int64_t state_cur[TCPS__COUNT];	   /* pcbs in each state now (CurrEstab = [1] + [8]) */
-};
+#include "tcp_conf.h" /* struct tcp_conf, struct tcp_stats, struct tcp_pcb_info */
 
 /* One per worker. */
 struct tcp_stack {
@@ -570,6 +488,39 @@ struct tcp_pcb {
 	} rxt_log[TCP_RXT_LOG];
 	uint8_t rxt_log_n;
 	uint32_t loss_end;
+	/* RACK (RFC 8985) by send order, without per-segment send times
+	 * (R5; docs/tcp-design.md "RACK"): data first sent at sequence s
+	 * left before data at s' > s, and a retransmission logged with
+	 * mark M (SND.MAX then) before anything first sent at or above M.
+	 * rack_key: the right edge of the highest SACKed byte (the latest
+	 * send known delivered); holes sent before rack_lost are lost;
+	 * rack_pend becomes rack_lost when the reorder window (t_reo)
+	 * passes, rack_next waits behind it. */
+	uint32_t rack_key;
+	uint32_t rack_lost;
+	uint32_t rack_pend;
+	uint32_t rack_next;
+	uint32_t rack_min_rtt; /* µs, smallest RTT sample (reo_wnd = mult * min_rtt / 4) */
+	uint8_t rack_reo_mult; /* RFC 8985 §6.2.4 reo_wnd_mult, raised by D-SACKs */
+	bool rack_reord;       /* reordering seen (RACK.reord) */
+	uint64_t t_reo;	       /* reorder timer (µs, 0 = not armed) */
+	uint8_t tlp_n;	       /* tail loss probes since SND.UNA moved (tcp_timers.c) */
+	/* The ISS tcp_connect must use (tcp_tw_reuse_into: a TIME_WAIT
+	 * tuple taken over), 0 = pick one (RFC 6528). */
+	uint32_t tw_iss;
+	/* Undo of a spurious reduction (R5; RFC 3522 Eifel with timestamps,
+	 * RFC 3708 D-SACK, as Linux's tcp_try_undo_*): cwnd and ssthresh
+	 * before the episode's reduction (undo_cwnd 0 = nothing to undo),
+	 * our TSval when its first retransmission left, the retransmitted
+	 * range and how many of its retransmissions no D-SACK showed
+	 * spurious yet. */
+	uint32_t undo_cwnd;
+	uint32_t undo_ssthresh;
+	uint32_t undo_ts;
+	uint32_t undo_lo;
+	uint32_t undo_hi;
+	uint16_t undo_rxt;
+	bool undo_rto; /* the episode began with an RTO (not a RACK/SACK loss mark) */
 	/* RFC 8985 §7 tail loss probe: t_rtx is the probe timeout (PTO),
 	 * not the RTO; a probe went out and SND.UNA has not moved since. */
 	bool tlp_armed;
@@ -653,44 +604,6 @@ struct tcp_pcb {
 
 	void *user; /* the glue's */
 };
-
-/* A `cavctl ss -ti` snapshot (Linux struct tcp_info's meaning). */
-struct tcp_pcb_info {
-	uint8_t state;
-	uint8_t backoff;
-	uint8_t retransmits; /* current timer's consecutive expirations */
-	uint32_t total_retrans;
-	uint32_t rto;	 /* µs */
-	uint32_t srtt;	 /* µs */
-	uint32_t rttvar; /* µs */
-	uint32_t snd_mss;
-	uint32_t rcv_mss;
-	uint32_t snd_cwnd; /* bytes */
-	uint32_t snd_ssthresh;
-	uint32_t unacked; /* bytes in flight (snd_max - snd_una) */
-	uint32_t sacked;  /* issue 6 */
-	uint32_t snd_wnd;
-	uint32_t rcv_wnd;
-	uint32_t dupacks;
-	uint64_t bytes_sent;
-	uint64_t bytes_retrans;
-	uint64_t bytes_acked;
-	uint64_t bytes_received;
-	uint64_t segs_in;
-	uint64_t segs_out;
-	uint64_t dupacks_total;
-	/* Issue 6 */
-	uint8_t options; /* TCP_INFO_OPT_* (Linux tcpi_options) */
-	uint8_t snd_wscale;
-	uint8_t rcv_wscale;
-	char cc_name[16]; /* "cubic", "reno" */
-};
-
-/* tcp_pcb_info.options: Linux's TCPI_OPT_* values. */
-#define TCP_INFO_OPT_TIMESTAMPS 0x01
-#define TCP_INFO_OPT_SACK 0x02
-#define TCP_INFO_OPT_WSCALE 0x04
-#define TCP_INFO_OPT_ECN 0x08
 
 /* ---------------------------------------------------------------------- */
 /* Congestion control (issue 6): one ops table per algorithm, chosen per   */
@@ -936,6 +849,23 @@ int tcp_syncookie_check(const uint8_t secret[16], const struct tcp_tuple *t, uin
  */
 int tcp_pmtu_update(struct tcp_stack *st, struct tcp_pcb *pcb, uint32_t quoted_seq, uint32_t mtu,
 		    uint64_t now);
+
+/*
+ * TIME_WAIT reuse for an active open (Linux net.ipv4.tcp_tw_reuse,
+ * tcp_twsk_unique). tcp_tw_reusable: may a new connection take over the
+ * 4-tuple of `tw` at `now`: tw is in TIME_WAIT, timestamps were on (PAWS
+ * then rejects the old incarnation's duplicates, RFC 7323 §5.8) and its
+ * last timestamp from the peer is at least TCP_TW_REUSE_DELAY_US old
+ * (Linux tcp_tw_reuse_delay, 1 s: the peer's TS clock has moved on).
+ * tcp_tw_reuse_into: the new pcb (after tcp_pcb_init, before
+ * tcp_connect) starts at ISS = tw's SND.NXT + 65535 + 2 (Linux: beyond
+ * anything the old connection could have had in flight, so the peer's
+ * TIME_WAIT accepts the SYN) and inherits TS.Recent. The caller then
+ * closes tw (tcp_set_state CLOSED) before hashing the new pcb.
+ */
+#define TCP_TW_REUSE_DELAY_US 1000000u
+bool tcp_tw_reusable(const struct tcp_pcb *tw, uint64_t now);
+void tcp_tw_reuse_into(struct tcp_pcb *pcb, const struct tcp_pcb *tw);
 
 /* Congestion control by name ("reno", "cubic"): NULL if unknown. */
 const struct tcp_cc_ops *tcp_cc_find(const char *name);

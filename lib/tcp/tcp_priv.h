@@ -77,6 +77,24 @@ void tcp_sack_enter_loss(struct tcp_stack *st, struct tcp_pcb *pcb, uint64_t now
 void tcp_send_data_seg(struct tcp_stack *st, struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 		       bool fin, uint64_t now);
 
+/* tcp_rack.c (R5: RFC 8985 RACK by send order) */
+bool tcp_rack_ok(const struct tcp_pcb *pcb);
+uint64_t tcp_rack_reo_wnd(const struct tcp_pcb *pcb);
+void tcp_rack_update(struct tcp_stack *st, struct tcp_pcb *pcb, const struct tcp_seg *seg,
+		     uint64_t now);
+bool tcp_rack_rxt_lost(const struct tcp_pcb *pcb, uint32_t s);
+bool tcp_rack_next_rxt(const struct tcp_pcb *pcb, uint32_t *seq);
+bool tcp_rack_orig_lost(const struct tcp_pcb *pcb, uint32_t seq);
+void tcp_rack_act(struct tcp_stack *st, struct tcp_pcb *pcb, uint64_t now);
+void tcp_rack_timeout(struct tcp_stack *st, struct tcp_pcb *pcb, uint64_t now);
+void tcp_rack_reset(struct tcp_pcb *pcb);
+void tcp_rack_dsack(struct tcp_pcb *pcb);
+void tcp_rack_rtt(struct tcp_pcb *pcb, uint64_t rtt);
+void tcp_undo_arm(struct tcp_pcb *pcb, uint64_t now, bool rto);
+void tcp_undo_note_rxt(struct tcp_pcb *pcb, uint32_t e);
+void tcp_undo_ack(struct tcp_stack *st, struct tcp_pcb *pcb, const struct tcp_seg *seg);
+void tcp_undo_dsack(struct tcp_stack *st, struct tcp_pcb *pcb, uint32_t l, uint32_t r);
+
 /* tcp_syncookie.c */
 void tcp_syncookie_synack(struct tcp_stack *st, struct tcp_listen *lst, const struct tcp_seg *seg,
 			  const struct tcp_tuple *t, uint64_t now);

@@ -103,6 +103,16 @@ sb_recount(struct tcp_pcb *pcb)
 	pcb->sacked_out = s;
 }
 
+/* Is [l, r) SACKed already. */
+static bool
+sb_covers(const struct tcp_pcb *pcb, uint32_t l, uint32_t r)
+{
+	for (unsigned i = 0; i < pcb->sb_n; i++)
+		if (tcp_seq_leq(pcb->sb[i].left, l) && tcp_seq_geq(pcb->sb[i].right, r))
+			return true;
+	return false;
+}
+
 /* Insert [l, r) merging overlaps and neighbours; a new interval beyond
  * the capacity is not recorded (less information, never wrong). */
 static void
@@ -176,6 +186,8 @@ tcp_sack_update(struct tcp_stack *st, struct tcp_pcb *pcb, const struct tcp_seg 
 			      tcp_seq_leq(b->right, seg->sack[1].right));
 		if (dsack) {
 			st->stats.dsack_rcvd++;
+			tcp_rack_dsack(pcb);
+			tcp_undo_dsack(st, pcb, b->left, b->right);
 			first = 1;
 		}
 	}
@@ -187,6 +199,15 @@ tcp_sack_update(struct tcp_stack *st, struct tcp_pcb *pcb, const struct tcp_seg 
 			continue;
 		if (tcp_seq_lt(l, pcb->snd_una))
 			l = pcb->snd_una;
+		/* RFC 8985 §6.2 step 3, RACK.reord: newly SACKed data below
+		 * the highest SACKed byte that was never retransmitted (at
+		 * or above HighRxt) arrived after data sent later. Not in
+		 * recovery: with many holes the receiver's three or four
+		 * blocks report older intervals late, which would look the
+		 * same. */
+		if (!tcp_has(pcb, TCP_PF_IN_RECOVERY) && tcp_seq_leq(r, pcb->rack_key) &&
+		    tcp_seq_geq(l, pcb->high_rxt) && !sb_covers(pcb, l, r))
+			pcb->rack_reord = true;
 		sb_insert(pcb, l, r);
 	}
 	sb_recount(pcb);
@@ -205,6 +226,9 @@ tcp_sack_is_lost(const struct tcp_pcb *pcb, uint32_t seq)
 	/* After an RTO every hole of what was outstanding is lost (Linux
 	 * tcp_enter_loss marks them all). */
 	if (tcp_has(pcb, TCP_PF_SACK_LOSS) && tcp_seq_lt(seq, pcb->loss_end))
+		return true;
+	/* RACK: data sent after it was delivered (tcp_rack.c). */
+	if (tcp_rack_orig_lost(pcb, seq))
 		return true;
 	uint32_t bytes = 0, blocks = 0;
 	for (unsigned i = 0; i < pcb->sb_n; i++) {
@@ -251,7 +275,8 @@ pipe_cb(const struct tcp_pcb *pcb, uint32_t s, uint32_t len, void *arg)
 	uint32_t *pipe = arg;
 	if (!tcp_sack_is_lost(pcb, s))
 		*pipe += len;
-	if (tcp_seq_lt(s, pcb->high_rxt))
+	/* Retransmitted and in flight, unless RACK found it lost again. */
+	if (tcp_seq_lt(s, pcb->high_rxt) && !tcp_rack_rxt_lost(pcb, s))
 		*pipe += len;
 	return 0;
 }
@@ -295,6 +320,7 @@ rexmit(struct tcp_stack *st, struct tcp_pcb *pcb, uint32_t s, uint32_t len, uint
 	}
 	st->stats.sack_retrans++;
 	tcp_send_data_seg(st, pcb, s, dlen, fin, now);
+	tcp_undo_note_rxt(pcb, s + len);
 	if (tcp_seq_gt(s + len, pcb->high_rxt))
 		pcb->high_rxt = s + len;
 	/* Log it (replacing an older entry for the same start; when full
@@ -358,6 +384,20 @@ tcp_sack_send(struct tcp_stack *st, struct tcp_pcb *pcb, uint64_t now)
 		uint32_t pipe = tcp_sack_pipe(pcb);
 		if (pcb->cwnd < pipe || pcb->cwnd - pipe < pcb->mss)
 			return;
+		/* RACK: a retransmission lost again goes first (the oldest
+		 * data; NextSeg's rule 1 looks only at or above HighRxt). */
+		uint32_t rs;
+		if (tcp_rack_next_rxt(pcb, &rs)) {
+			uint32_t end = pcb->snd_max;
+			for (unsigned k = 0; k < pcb->sb_n; k++)
+				if (tcp_seq_gt(pcb->sb[k].left, rs)) {
+					end = pcb->sb[k].left;
+					break;
+				}
+			st->stats.rack_lost_rxt++;
+			rexmit(st, pcb, rs, TCP_MIN(end - rs, (uint32_t)pcb->mss), now);
+			continue;
+		}
 		struct next_seg ns = {.need_lost = true};
 		if (walk_holes(pcb, pcb->high_rxt, next_cb, &ns) == 0)
 			return; /* rule 2: tcp_output sends new data next */
@@ -371,6 +411,7 @@ tcp_sack_send(struct tcp_stack *st, struct tcp_pcb *pcb, uint64_t now)
 void
 tcp_sack_enter_recovery(struct tcp_stack *st, struct tcp_pcb *pcb, uint64_t now)
 {
+	tcp_undo_arm(pcb, now, false);
 	pcb->ssthresh = tcp_cc_ssthresh(st, pcb, now);
 	pcb->recover = pcb->snd_max;
 	pcb->flags |= TCP_PF_IN_RECOVERY | TCP_PF_SACK_RECOVERY;
@@ -385,6 +426,15 @@ tcp_sack_enter_recovery(struct tcp_stack *st, struct tcp_pcb *pcb, uint64_t now)
 	if (hole > 0)
 		rexmit(st, pcb, pcb->snd_una, hole, now);
 	tcp_sack_send(st, pcb, now);
+	/* A new episode may probe again: the probe that started it did its
+	 * job, and the retransmissions just sent can be lost too (at 10%
+	 * loss one in ten); with a small cwnd nothing sent after them would
+	 * show it, and the RTO (200 ms or more) would be the only way out.
+	 * Bounded: one probe per episode, and an episode needs new SACK
+	 * information. The timer restarts from this transmission. */
+	pcb->tlp_sent = false;
+	pcb->tlp_n = 0;
+	tcp_arm_rtx(st, pcb, now);
 }
 
 /* The RTO with a scoreboard (tcp_timers): RFC 6675 recovery over every

@@ -219,7 +219,7 @@ tcp_set_state(struct tcp_stack *st, struct tcp_pcb *pcb, enum tcp_state ns)
 
 	tcp_event(st, pcb, TCP_EV_STATE, (int)os);
 	if (ns == TCPS_CLOSED) {
-		pcb->t_rtx = pcb->t_delack = pcb->t_wait = pcb->t_keep = 0;
+		pcb->t_rtx = pcb->t_delack = pcb->t_wait = pcb->t_keep = pcb->t_reo = 0;
 		tcp_wheel_del(&st->wheel, &pcb->tnode);
 		tcp_event(st, pcb, TCP_EV_CLOSED, 0);
 	}
@@ -264,6 +264,40 @@ tcp_data_end(const struct tcp_pcb *pcb)
 	return pcb->snd_una + pcb->snd.len;
 }
 
+/* Linux's tcpi_lost (lost_out), in segments: with SACK the holes RFC
+ * 6675's IsLost (or an RTO) marks; NewReno marks SND.UNA's segment in
+ * fast recovery; an RTO without SACK marks everything outstanding. */
+static uint32_t
+info_lost(const struct tcp_pcb *pcb)
+{
+	/* `ss` reads a pcb its worker is changing (tcp_get_info's callers
+	 * in the daemon): one snapshot of the bounds, and a walk bounded by
+	 * them whatever the scoreboard says meanwhile. */
+	uint32_t mss = pcb->mss != 0 ? pcb->mss : TCP_DEFAULT_MSS;
+	uint32_t una = pcb->snd_una, out = pcb->snd_max - una;
+	/* In flight never exceeds the send buffer (+ FIN); more is a torn read. */
+	uint32_t cap = pcb->snd.size != 0 ? pcb->snd.size + 1 : UINT32_C(1) << 30;
+	if (out == 0 || out > cap || pcb->state == TCPS_SYN_SENT || pcb->state == TCPS_SYN_RCVD)
+		return 0;
+	uint32_t segs = (out + mss - 1) / mss;
+	if (pcb->opt_ok & TCP_OPT_F_SACK_OK) {
+		uint32_t n = 0;
+		unsigned b = 0, sb_n = pcb->sb_n < TCP_SB_MAX ? pcb->sb_n : TCP_SB_MAX;
+		for (uint32_t i = 0; i < segs; i++) {
+			uint32_t s = una + i * mss;
+			while (b < sb_n && tcp_seq_leq(pcb->sb[b].right, s))
+				b++;
+			bool sacked = b < sb_n && tcp_seq_geq(s, pcb->sb[b].left);
+			if (!sacked && tcp_sack_is_lost(pcb, s))
+				n++;
+		}
+		return n;
+	}
+	if (tcp_has(pcb, TCP_PF_IN_RECOVERY))
+		return 1;
+	return pcb->backoff > 0 ? segs : 0;
+}
+
 void
 tcp_get_info(const struct tcp_pcb *pcb, struct tcp_pcb_info *i)
 {
@@ -304,4 +338,24 @@ tcp_get_info(const struct tcp_pcb *pcb, struct tcp_pcb_info *i)
 	i->sacked = pcb->sacked_out;
 	const char *cc = pcb->cc != NULL ? pcb->cc->name : tcp_cc_cubic.name;
 	strncpy(i->cc_name, cc, sizeof(i->cc_name) - 1);
+	/* The pending timer as Linux's inet_diag picks it. */
+	i->lost = info_lost(pcb);
+	if (pcb->state == TCPS_TIME_WAIT && pcb->t_wait != 0) {
+		i->timer = TCP_INFO_TIMER_TIMEWAIT;
+		i->timer_at = pcb->t_wait;
+	} else if (pcb->t_rtx != 0) {
+		i->timer = tcp_has(pcb, TCP_PF_PERSIST) ? TCP_INFO_TIMER_PROBE0 : TCP_INFO_TIMER_ON;
+		i->timer_at = pcb->t_rtx;
+		i->timer_count = pcb->retries;
+	} else if (pcb->t_keep != 0) {
+		i->timer = TCP_INFO_TIMER_KEEPALIVE;
+		i->timer_at = pcb->t_keep;
+		i->timer_count = pcb->ka_probes;
+	} else if (pcb->t_wait != 0) {
+		/* Orphaned FIN-WAIT-2: Linux runs it on the keepalive timer. */
+		i->timer = TCP_INFO_TIMER_KEEPALIVE;
+		i->timer_at = pcb->t_wait;
+	}
+	i->keepalive = tcp_has(pcb, TCP_PF_KEEPALIVE);
+	i->user_timeout = pcb->user_timeout;
 }

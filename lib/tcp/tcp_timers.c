@@ -14,8 +14,8 @@ uint64_t
 tcp_next_deadline(const struct tcp_pcb *pcb)
 {
 	uint64_t d = 0;
-	const uint64_t t[4] = {pcb->t_rtx, pcb->t_delack, pcb->t_wait, pcb->t_keep};
-	for (int i = 0; i < 4; i++)
+	const uint64_t t[5] = {pcb->t_rtx, pcb->t_delack, pcb->t_wait, pcb->t_keep, pcb->t_reo};
+	for (int i = 0; i < 5; i++)
 		if (t[i] != 0 && (d == 0 || t[i] < d))
 			d = t[i];
 	return d;
@@ -48,12 +48,32 @@ tcp_cur_rto(const struct tcp_stack *st, const struct tcp_pcb *pcb)
  * since SND.UNA last moved. Unlike RFC 8985 also during SACK recovery:
  * there a lost retransmission is only found once data sent after it is
  * SACKed (tcp_sack_lost_rxt), and the probe is that data. */
+/* The probe timeout's floor: Linux's TCP_TIMEOUT_MIN (2 jiffies, 2 ms at
+ * HZ 1000) added to 2 SRTT. It was 10 ms: on a sub-millisecond path each
+ * probe then cost 10 ms of silence, and at 10% loss there is one every
+ * few dozen segments. */
+#define TCP_PTO_MIN_US 2000u
+
+/*
+ * Probes per stall. RFC 8985 §7 sends one and then waits for the RTO;
+ * on a path whose RTT is far below the 200 ms minimum RTO (a LAN, the
+ * tests' namespaces) that RTO is hundreds of round trips, and at 10%
+ * loss each way one probe in five is lost or has its ACK lost
+ * (measured: most of the RTOs left after RACK). So up to three probes,
+ * each after twice the previous PTO, as long as the backed-off PTO stays
+ * at most a quarter of the RTO (tcp_arm_rtx); on a path with RTT near
+ * the RTO this is RFC 8985's single probe. A probe is one segment per
+ * PTO: it cannot load the path. A deliberate difference from Linux,
+ * which sends one (docs/tcp-design.md, "RACK").
+ */
+#define TCP_TLP_MAX 3u
+
 static bool
 tlp_ok(const struct tcp_pcb *pcb)
 {
 	bool rec = tcp_has(pcb, TCP_PF_IN_RECOVERY) && !tcp_has(pcb, TCP_PF_SACK_RECOVERY);
-	return (pcb->opt_ok & TCP_OPT_F_SACK_OK) && pcb->srtt != 0 && !pcb->tlp_sent && !rec &&
-	       pcb->snd_una != pcb->snd_max && pcb->snd_wnd != 0 && pcb->backoff == 0 &&
+	return (pcb->opt_ok & TCP_OPT_F_SACK_OK) && pcb->srtt != 0 && pcb->tlp_n < TCP_TLP_MAX &&
+	       !rec && pcb->snd_una != pcb->snd_max && pcb->snd_wnd != 0 && pcb->backoff == 0 &&
 	       !tcp_has(pcb, TCP_PF_PERSIST) &&
 	       (pcb->state == TCPS_ESTABLISHED || pcb->state == TCPS_CLOSE_WAIT ||
 		pcb->state == TCPS_FIN_WAIT_1 || pcb->state == TCPS_CLOSING ||
@@ -72,9 +92,12 @@ tcp_arm_rtx(struct tcp_stack *st, struct tcp_pcb *pcb, uint64_t now)
 		uint64_t pto = 2 * pcb->srtt;
 		if (pcb->snd_max - pcb->snd_una <= pcb->mss)
 			pto += 50000;
-		if (pto < 10000)
-			pto = 10000;
-		if (pto < rto) {
+		if (pto < TCP_PTO_MIN_US)
+			pto = TCP_PTO_MIN_US;
+		/* Further probes (see TCP_TLP_MAX) back off, and are sent
+		 * only while they stay far below the RTO. */
+		pto <<= pcb->tlp_n;
+		if (pcb->tlp_n == 0 ? pto < rto : 4 * pto <= rto) {
 			rto = pto;
 			pcb->tlp_armed = true;
 		}
@@ -105,6 +128,7 @@ tcp_rtt_sample(struct tcp_stack *st, struct tcp_pcb *pcb, uint64_t r)
 {
 	if (r == 0)
 		r = 1;
+	tcp_rack_rtt(pcb, r);
 	if (pcb->srtt == 0) {
 		pcb->srtt = r;
 		pcb->rttvar = r / 2;
@@ -185,6 +209,7 @@ tlp_probe(struct tcp_stack *st, struct tcp_pcb *pcb, uint64_t now)
 {
 	uint32_t max = pcb->snd_max, cwnd = pcb->cwnd;
 	pcb->tlp_sent = true;
+	pcb->tlp_n++;
 	st->stats.tlp_probes++;
 	/* Room for exactly one segment past what tcp_output counts in
 	 * flight (pipe during SACK recovery). */
@@ -314,6 +339,8 @@ rtx_timeout(struct tcp_stack *st, struct tcp_pcb *pcb, uint64_t now)
 	 * = the highest sequence sent. Go back to SND.UNA (Linux marks
 	 * everything outstanding lost). */
 	if (pcb->retries == 1) {
+		if (pcb->opt_ok & TCP_OPT_F_SACK_OK)
+			tcp_undo_arm(pcb, now, true); /* the RTO may prove spurious */
 		pcb->ssthresh = tcp_cc_ssthresh(st, pcb, now);
 		tcp_cc_rto(pcb, now);
 	}
@@ -337,6 +364,8 @@ rtx_timeout(struct tcp_stack *st, struct tcp_pcb *pcb, uint64_t now)
 	 * SND.UNA goes again. */
 	pcb->rxt_log_n = 0;
 	pcb->sb_n = 0;
+	tcp_rack_reset(pcb);
+	pcb->undo_cwnd = 0; /* go-back-N resends are not tracked: no undo */
 	pcb->sacked_out = 0;
 	pcb->high_rxt = pcb->snd_una;
 	pcb->lt_bytes = 0;
@@ -439,6 +468,11 @@ tcp_timers(struct tcp_stack *st, struct tcp_pcb *pcb, uint64_t now)
 	}
 	if (pcb->t_rtx != 0 && pcb->t_rtx <= now) {
 		rtx_timeout(st, pcb, now);
+		if (pcb->state == TCPS_CLOSED)
+			return;
+	}
+	if (pcb->t_reo != 0 && pcb->t_reo <= now) {
+		tcp_rack_timeout(st, pcb, now); /* RACK's reorder window passed */
 		if (pcb->state == TCPS_CLOSED)
 			return;
 	}

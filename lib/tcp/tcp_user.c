@@ -22,7 +22,7 @@ tcp_connect(struct tcp_stack *st, struct tcp_pcb *pcb, uint64_t now)
 	default:
 		return -EISCONN;
 	}
-	pcb->iss = tcp_isn(st->secret, &pcb->tuple, now);
+	pcb->iss = pcb->tw_iss != 0 ? pcb->tw_iss : tcp_isn(st->secret, &pcb->tuple, now);
 	pcb->snd_una = pcb->iss;
 	pcb->snd_sml = pcb->iss;
 	pcb->flags |= TCP_PF_ACTIVE;
@@ -234,4 +234,25 @@ tcp_pmtu_update(struct tcp_stack *st, struct tcp_pcb *pcb, uint32_t quoted_seq, 
 		tcp_output(st, pcb, now);
 	}
 	return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* TIME_WAIT reuse on connect (Linux tcp_twsk_unique with tcp_tw_reuse)    */
+/* ---------------------------------------------------------------------- */
+
+bool
+tcp_tw_reusable(const struct tcp_pcb *tw, uint64_t now)
+{
+	return tw->state == TCPS_TIME_WAIT && (tw->opt_ok & TCP_OPT_F_TS) &&
+	       tw->ts_recent_age != 0 && now >= tw->ts_recent_age &&
+	       now - tw->ts_recent_age >= TCP_TW_REUSE_DELAY_US;
+}
+
+void
+tcp_tw_reuse_into(struct tcp_pcb *pcb, const struct tcp_pcb *tw)
+{
+	uint32_t iss = tw->snd_max + 65535 + 2; /* Linux: tw_snd_nxt + 65535 + 2 */
+	pcb->tw_iss = iss != 0 ? iss : 1;
+	pcb->ts_recent = tw->ts_recent;
+	pcb->ts_recent_age = tw->ts_recent_age;
 }

@@ -105,6 +105,10 @@ tcp_input_one(struct tcpdp_worker *tw, struct rte_mbuf *m, bool handed)
 		return drop(why);
 	}
 	seg.payload = m;
+	/* RFC 3168 §5: the ECN field's CE codepoint (11) says a router on
+	 * the way was congested; the core echoes it (ECE) on an ECN
+	 * connection and ignores it otherwise. */
+	seg.ce = (ih->type_of_service & RTE_IPV4_HDR_ECN_MASK) == RTE_IPV4_HDR_ECN_CE;
 	uint32_t dst = rte_be_to_cpu_32(ih->dst_addr);
 	uint32_t src = rte_be_to_cpu_32(ih->src_addr);
 	/* RFC 1122 §4.2.3.10: a segment to a broadcast or multicast
@@ -313,8 +317,21 @@ GRAPH_DROP_NODE(tcp_handoff_full);
 
 enum {
 	TCP_HANDOFF_RX_NEXT_INPUT,
+	TCP_HANDOFF_RX_NEXT_ERR,
 	TCP_HANDOFF_RX_NB_EDGES,
 };
+
+/* The ring carries segments (data at the TCP header) and ICMP errors about
+ * our connections (data at the ICMP header, from tcp_err): the IPv4
+ * header before the data tells which. */
+static inline rte_edge_t
+handoff_rx_edge(struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ih =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
+	return ih->next_proto_id == IPPROTO_ICMP ? TCP_HANDOFF_RX_NEXT_ERR
+						 : TCP_HANDOFF_RX_NEXT_INPUT;
+}
 
 static uint16_t
 tcp_handoff_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs,
@@ -330,7 +347,16 @@ tcp_handoff_rx_process(struct rte_graph *graph, struct rte_node *node, void **ob
 	unsigned int n = rte_ring_sc_dequeue_burst(tw->handoff, pkts, RTE_GRAPH_BURST_SIZE, NULL);
 	if (n == 0)
 		return 0;
-	rte_node_enqueue(graph, node, TCP_HANDOFF_RX_NEXT_INPUT, pkts, (uint16_t)n);
+	/* Segments are the rule: one enqueue for a burst of them. */
+	unsigned int i = 0;
+	while (i < n && handoff_rx_edge(pkts[i]) == TCP_HANDOFF_RX_NEXT_INPUT)
+		i++;
+	if (i == n) {
+		rte_node_enqueue(graph, node, TCP_HANDOFF_RX_NEXT_INPUT, pkts, (uint16_t)n);
+	} else {
+		for (i = 0; i < n; i++)
+			rte_node_enqueue_x1(graph, node, handoff_rx_edge(pkts[i]), pkts[i]);
+	}
 	w->rx_in_loop += n;
 	return (uint16_t)n;
 }
@@ -340,6 +366,7 @@ static struct rte_node_register tcp_handoff_rx_node = {
 	.flags = RTE_NODE_SOURCE_F,
 	.process = tcp_handoff_rx_process,
 	.nb_edges = TCP_HANDOFF_RX_NB_EDGES,
-	.next_nodes = {[TCP_HANDOFF_RX_NEXT_INPUT] = "tcp_input_owner"},
+	.next_nodes = {[TCP_HANDOFF_RX_NEXT_INPUT] = "tcp_input_owner",
+		       [TCP_HANDOFF_RX_NEXT_ERR] = "tcp_err_owner"},
 };
 RTE_NODE_REGISTER(tcp_handoff_rx_node);

@@ -9,6 +9,9 @@
  *   ip4_local → tcp_input ─┬→ [core: tcp_input / tcp_listen_input / tcp_closed_input]
  *                          ├→ tcp_handoff ⇒ [owner's ring] ⇒ tcp_handoff_rx → tcp_input
  *                          └→ drop_tcp_* (one node per reason)
+ *   icmp_input → tcp_err (dest. unreachable quoting our TCP: PMTUD, connect
+ *       errors; tcpdp_err.c decides as Linux's tcp_v4_err) ─→ tcp_handoff
+ *       ⇒ [owner's ring] ⇒ tcp_handoff_rx → tcp_err_owner
  *   tcp_tx (source, once per walk): main-lcore commands, the timer wheel,
  *       the client's TX/RX ring indices of every connection it owns → core
  *   every segment the core emits → ip4_output (built here: IPv4 + TCP + payload
@@ -65,6 +68,18 @@ struct tcpdp_conn {
 	uint32_t rx_cons_seen;
 	bool shut_wr;       /* the app's FIN is queued: tx prod frozen */
 	bool abort_pending; /* reset it once the core has returned */
+	/* An ICMP frag-needed announced less than TCP_MIN_PMTU: the core
+	 * uses 552, and segments leave without DF so that the path may
+	 * fragment them (Linux locks the route's MTU and clears DF). */
+	bool pmtu_locked;
+	/* The socket's IP_MTU_DISCOVER as Linux's TCP acts on it (zero:
+	 * IP_PMTUDISC_WANT, the default, also before accept() applies the
+	 * options): DF on every segment unless df_off (DONT, PROBE,
+	 * INTERFACE, OMIT: ip_dont_fragment is true only for DO and WANT),
+	 * kept below the floor if df_forced (DO); frag-needed ignored if
+	 * pmtu_ignore (DONT, INTERFACE, OMIT: tcp_v4_mtu_reduced and
+	 * ip_sk_accept_pmtu). */
+	bool df_off, df_forced, pmtu_ignore;
 	uint32_t next_free; /* owner's free list */
 } __attribute__((aligned(64)));
 
@@ -115,6 +130,7 @@ struct tcpdp_conn *tcpdp_lookup(const struct tcpdp_table *t, const struct tcp_tu
 struct tcpdp {
 	struct tcpdp_table *t;
 	struct tcp_conf conf;
+	uint8_t tw_reuse; /* [tcp] tw_reuse: 0, 1, 2 (loopback only) */
 };
 
 /* Build the table and the TCP configuration (before the workers). */
@@ -144,6 +160,7 @@ enum tcpdp_ctr {
 	TCPDP_C_TX_STALE,       /* data segment for a socket gone: not sent */
 	TCPDP_C_WAKEUPS,        /* data published to a client */
 	TCPDP_C_DETACHED,       /* connections reset because their client died */
+	TCPDP_C_TW_REUSED,      /* connect() took over a TIME_WAIT tuple ([tcp] tw_reuse) */
 	TCPDP_C__COUNT,
 };
 extern const char *const tcpdp_ctr_names[TCPDP_C__COUNT];

@@ -14,6 +14,7 @@
 #include "tcpdp_priv.h"
 
 #define TCPDP_TTL 64
+#define TCPDP_ECN_ECT0 0x02 /* RFC 3168 §5: ECN field 10 */
 
 bool
 tcpdp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih, uint32_t len)
@@ -70,7 +71,7 @@ append_ring(struct rte_mempool *mp, struct rte_mbuf *m, const uint8_t *ring, uin
 
 struct rte_mbuf *
 tcpdp_build(struct rte_mempool *mp, const struct tcp_out *out, const uint8_t *ring,
-	    uint32_t ring_size, uint32_t idx, uint16_t ip_id)
+	    uint32_t ring_size, uint32_t idx, uint16_t ip_id, bool df)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 	if (m == NULL)
@@ -92,12 +93,16 @@ tcpdp_build(struct rte_mempool *mp, const struct tcp_out *out, const uint8_t *ri
 	}
 	uint32_t tcp_len = thl + out->len;
 	ih->version_ihl = RTE_IPV4_VHL_DEF;
-	ih->type_of_service = 0;
+	/* RFC 3168 §6.1.5: ECT(0) only where the core asked for it (new data
+	 * of an ECN connection); SYNs, pure ACKs, RSTs and retransmissions
+	 * stay Not-ECT. DSCP 0 (best effort, as Linux's default IP_TOS). */
+	ih->type_of_service = out->ect ? TCPDP_ECN_ECT0 : 0;
 	ih->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ih) + tcp_len));
 	ih->packet_id = rte_cpu_to_be_16(ip_id);
 	/* DF: TCP sizes its segments to the path (RFC 1191; Linux sets DF
-	 * on TCP whenever PMTU discovery is on, the default). */
-	ih->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	 * on TCP whenever PMTU discovery is on, the default), unless the
+	 * path announced an MTU below the floor (the caller's df). */
+	ih->fragment_offset = rte_cpu_to_be_16(df ? RTE_IPV4_HDR_DF_FLAG : 0);
 	ih->time_to_live = TCPDP_TTL;
 	ih->next_proto_id = IPPROTO_TCP;
 	ih->src_addr = rte_cpu_to_be_32(out->tuple.laddr);

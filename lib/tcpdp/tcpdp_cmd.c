@@ -5,6 +5,7 @@
  * the TCP state, and the figures `cavctl` reads (counters, TCP_INFO).
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -14,7 +15,84 @@
 #include <rte_ring.h>
 
 #include "counter.h"
+#include "route.h"
 #include "tcpdp_priv.h"
+
+/* ---- socket options ---- */
+
+/*
+ * One option from the socket's stored value to its connection. The main
+ * lcore validated it with Linux's ranges (lib/session), so the core's
+ * setters, which check the same, do not fail here. 0 for the keepalive
+ * timers means "never set": the stack's default stays.
+ */
+static void
+apply_opt(struct tcpdp_worker *tw, struct tcp_pcb *pcb, const struct sess_sock *s, uint32_t opt)
+{
+	struct tcp_stack *st = &tw->st;
+	uint64_t now = tw->now_us;
+	switch (opt) {
+	case CAV_OPT_NODELAY:
+		tcp_set_nodelay(st, pcb, __atomic_load_n(&s->nodelay, __ATOMIC_RELAXED), now);
+		break;
+	case CAV_OPT_KEEPALIVE:
+		tcp_set_keepalive(st, pcb, __atomic_load_n(&s->keepalive, __ATOMIC_RELAXED), now);
+		break;
+	case CAV_OPT_KEEPIDLE: {
+		uint16_t v = __atomic_load_n(&s->keepidle, __ATOMIC_RELAXED);
+		if (v != 0)
+			tcp_set_keepidle(st, pcb, v, now);
+		break;
+	}
+	case CAV_OPT_KEEPINTVL: {
+		uint16_t v = __atomic_load_n(&s->keepintvl, __ATOMIC_RELAXED);
+		if (v != 0)
+			tcp_set_keepintvl(pcb, v);
+		break;
+	}
+	case CAV_OPT_KEEPCNT: {
+		uint8_t v = __atomic_load_n(&s->keepcnt, __ATOMIC_RELAXED);
+		if (v != 0)
+			tcp_set_keepcnt(pcb, v);
+		break;
+	}
+	case CAV_OPT_USER_TIMEOUT:
+		tcp_set_user_timeout(pcb, (int)__atomic_load_n(&s->user_timeout, __ATOMIC_RELAXED));
+		break;
+	case CAV_OPT_CONGESTION: {
+		const struct tcp_cc_ops *cc = __atomic_load_n(&s->cc, __ATOMIC_RELAXED);
+		if (cc != NULL)
+			tcp_set_congestion(st, pcb, cc->name, now);
+		break;
+	}
+	case CAV_OPT_MTU_DISCOVER: {
+		struct tcpdp_conn *c = tcpdp_conn_of(pcb);
+		uint8_t v = __atomic_load_n(&s->pmtudisc, __ATOMIC_RELAXED);
+		c->df_off = v != IP_PMTUDISC_DO && v != IP_PMTUDISC_WANT;
+		c->df_forced = v == IP_PMTUDISC_DO;
+		c->pmtu_ignore = v == IP_PMTUDISC_DONT || v == IP_PMTUDISC_INTERFACE ||
+				 v == IP_PMTUDISC_OMIT;
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+void
+tcpdp_apply_opts(struct tcpdp_worker *tw, struct tcp_pcb *pcb, const struct sess_sock *s)
+{
+	/* The timers before SO_KEEPALIVE, which arms the timer with them.
+	 * TCP_NODELAY is not here: connect sets the flag before the SYN and
+	 * the core copies the listener's into passive pcbs. */
+	static const uint32_t order[] = {
+	    CAV_OPT_KEEPIDLE,	  CAV_OPT_KEEPINTVL, CAV_OPT_KEEPCNT,
+	    CAV_OPT_USER_TIMEOUT, CAV_OPT_KEEPALIVE, CAV_OPT_CONGESTION,
+	    CAV_OPT_MTU_DISCOVER,
+	};
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		apply_opt(tw, pcb, s, order[i]);
+}
 
 /* ---- commands from the main lcore ---- */
 
@@ -26,6 +104,63 @@ conn_fail(struct tcpdp_worker *tw, struct sess_sock *s, int err)
 	tcpdp_pub_events(s, CAV_SOCK_EV_ERR | CAV_SOCK_EV_CLOSED | CAV_SOCK_EV_WRHUP);
 	(void)tw;
 	sess_sock_release(s);
+}
+
+/* ---- TIME_WAIT reuse on connect (Linux tcp_tw_reuse) ---- */
+
+/* [tcp] tw_reuse for a connection to raddr: 1 always, 2 "loopback" --
+ * Linux's default, for connections whose both ends are this host; ours:
+ * a destination in 127.0.0.0/8 or one of the daemon's own addresses. */
+static bool
+tw_reuse_allowed(const struct dp_shared *sh, uint32_t raddr)
+{
+	switch (sh->tcp->tw_reuse) {
+	case 1:
+		return true;
+	case 2:
+		return (raddr >> 24) == 127 || route_is_local_addr(sh->routes, -1, raddr);
+	default:
+		return false;
+	}
+}
+
+/* The hook (dp_shared.tcp_tuple_usable) lib/session's ephemeral port
+ * choice asks, on the main lcore: free, or held only by a TIME_WAIT
+ * connection of `owner` (only the owner may close it) that may be taken
+ * over now. Reads another thread's pcb without a lock: a hint; do_connect
+ * checks again (and fails with EADDRNOTAVAIL if it changed meanwhile). */
+static bool
+tuple_usable(const struct dp_shared *sh, const struct tcp_tuple *tu, unsigned int owner)
+{
+	const struct tcpdp_conn *c = tcpdp_lookup(sh->tcp->t, tu);
+	if (c == NULL || !__atomic_load_n(&c->used, __ATOMIC_ACQUIRE))
+		return true;
+	if (c->owner != owner ||
+	    __atomic_load_n(&c->pcb.state, __ATOMIC_RELAXED) != TCPS_TIME_WAIT ||
+	    !tw_reuse_allowed(sh, tu->raddr))
+		return false;
+	uint64_t now = dp_tsc_to_ns(rte_get_tsc_cycles(), sh->tsc_hz) / 1000;
+	uint64_t age = __atomic_load_n(&c->pcb.ts_recent_age, __ATOMIC_RELAXED);
+	uint8_t opt = __atomic_load_n(&c->pcb.opt_ok, __ATOMIC_RELAXED);
+	return (opt & TCP_OPT_F_TS) && age != 0 && now >= age && now - age >= TCP_TW_REUSE_DELAY_US;
+}
+
+/* The new connection c's tuple is held: take it over if it is a
+ * TIME_WAIT connection of ours that tw_reuse and the core's rule allow
+ * (tcp_tw_reusable), closing it (TCP_EV_CLOSED unhashes it at once). */
+static bool
+tw_take(struct tcpdp_worker *tw, struct tcpdp_conn *c)
+{
+	struct tcpdp_conn *old = tcpdp_lookup(tw->t, &c->pcb.tuple);
+	if (old == NULL || old == c || !old->used || old->owner != tw->w->id ||
+	    memcmp(&old->pcb.tuple, &c->pcb.tuple, sizeof(c->pcb.tuple)) != 0 ||
+	    !tw_reuse_allowed(tw->w->sh, c->pcb.tuple.raddr) ||
+	    !tcp_tw_reusable(&old->pcb, tw->now_us))
+		return false;
+	tcp_tw_reuse_into(&c->pcb, &old->pcb);
+	tcpdp_ctr(tw, TCPDP_C_TW_REUSED);
+	tcp_set_state(&tw->st, &old->pcb, TCPS_CLOSED);
+	return tcpdp_conn_hash(tw->t, c) == 0;
 }
 
 static void
@@ -49,15 +184,18 @@ do_connect(struct tcpdp_worker *tw, struct sess_sock *s)
 				     __atomic_load_n(&s->maxseg, __ATOMIC_RELAXED));
 	tcp_pcb_init(&c->pcb, &tu, mss);
 	c->pcb.user = c;
-	/* The tuple may still be held by a TIME_WAIT connection (an explicit
-	 * bind): Linux's connect() would say EADDRNOTAVAIL. */
-	if (tcpdp_conn_hash(tw->t, c) != 0) {
+	/* The tuple may still be held by a TIME_WAIT connection: taken over
+	 * as [tcp] tw_reuse allows (Linux tcp_twsk_unique), else Linux's
+	 * connect() says EADDRNOTAVAIL. */
+	if (tcpdp_conn_hash(tw->t, c) != 0 && !tw_take(tw, c)) {
 		tcpdp_conn_free(tw->t, &tw->slice, c);
 		conn_fail(tw, s, EADDRNOTAVAIL);
 		return;
 	}
 	if (__atomic_load_n(&s->nodelay, __ATOMIC_RELAXED))
 		c->pcb.flags |= TCP_PF_NODELAY;
+	/* Options set before connect() (Linux keeps them in the socket). */
+	tcpdp_apply_opts(tw, &c->pcb, s);
 	tcpdp_attach(tw, c, s);
 	int rc = tcp_connect(&tw->st, &c->pcb, tw->now_us);
 	if (rc != 0) {
@@ -134,10 +272,10 @@ tcpdp_cmd_run(struct tcpdp_worker *tw, const struct sess_cmd *cmd)
 		break;
 	}
 	case SESS_CMD_SETOPT:
-		if (c != NULL && cmd->arg == CAV_OPT_NODELAY)
-			tcp_set_nodelay(&tw->st, &c->pcb, __atomic_load_n(&s->nodelay,
-									  __ATOMIC_RELAXED),
-					tw->now_us);
+		/* The value is in the socket (stored before the command was
+		 * posted); RCVBUF only tells us the window may open. */
+		if (c != NULL && cmd->arg != CAV_OPT_RCVBUF)
+			apply_opt(tw, &c->pcb, s, cmd->arg);
 		break;
 	default:
 		break;
@@ -166,7 +304,16 @@ tcpdp_create(struct dp_shared *sh, unsigned int n_workers, const struct cav_tcp_
 	td->conf.syn_retries = conf->syn_retries;
 	td->conf.synack_retries = conf->synack_retries;
 	td->conf.retries2 = conf->retries2;
+	/* [tcp] congestion: validated by lib/config; a name the core does
+	 * not know leaves its default (CUBIC). */
+	td->conf.cc = tcp_cc_find(conf->congestion);
+	/* The glue passes CE up (tcp_seg.ce) and ECT(0) down (tcp_out.ect),
+	 * so the core may negotiate ECN: Linux's tcp_ecn semantics. */
+	td->conf.ecn = (uint8_t)conf->ecn;
+	td->conf.syncookies = (uint8_t)conf->syncookies; /* [tcp] syncookies */
+	td->tw_reuse = (uint8_t)conf->tw_reuse;		 /* [tcp] tw_reuse */
 	sh->tcp = td;
+	sh->tcp_tuple_usable = tuple_usable;
 	return 0;
 }
 
@@ -179,6 +326,7 @@ tcpdp_destroy(struct dp_shared *sh)
 	tcpdp_table_free(td->t);
 	rte_free(td);
 	sh->tcp = NULL;
+	sh->tcp_tuple_usable = NULL;
 }
 
 int

@@ -32,6 +32,7 @@ const char *const tcpdp_ctr_names[TCPDP_C__COUNT] = {
 	[TCPDP_C_TX_STALE] = "tx_socket_gone",
 	[TCPDP_C_WAKEUPS] = "rx_publishes",
 	[TCPDP_C_DETACHED] = "client_gone_resets",
+	[TCPDP_C_TW_REUSED] = "tw_reused",
 };
 
 /* ---- shm words ---- */
@@ -127,7 +128,8 @@ ops_emit(struct tcp_stack *st, struct tcp_pcb *pcb, const struct tcp_out *out)
 		tcpdp_ctr(tw, TCPDP_C_TX_STAGE_FULL); /* as a loss: the core retransmits */
 		return;
 	}
-	struct rte_mbuf *m = tcpdp_build(tw->w->sh->pool, out, ring, size, idx, tw->ip_id++);
+	bool df = pcb == NULL || tcpdp_conn_df(tcpdp_conn_of(pcb));
+	struct rte_mbuf *m = tcpdp_build(tw->w->sh->pool, out, ring, size, idx, tw->ip_id++, df);
 	if (m == NULL) {
 		tcpdp_ctr(tw, TCPDP_C_TX_NOMBUF);
 		return;
@@ -194,6 +196,11 @@ accept_conn(struct tcpdp_worker *tw, struct tcpdp_conn *c)
 		return;
 	}
 	tcpdp_attach(tw, c, s);
+	/* What the accepted socket inherited from the listener (Linux
+	 * sk_clone_lock; lib/session copied it): the core leaves this to
+	 * us, it copies only TCP_NODELAY. Before the accept record, so a
+	 * setsockopt() on the new socket comes after it. */
+	tcpdp_apply_opts(tw, &c->pcb, s);
 	if (sess_accept_queue(t, lst, s) != 0) {
 		tcpdp_detach(tw, c, NULL);
 		__atomic_store_n(&s->conn, 0, __ATOMIC_RELAXED);

@@ -62,6 +62,15 @@ tcpdp_conn_of(struct tcp_pcb *pcb)
 	return (struct tcpdp_conn *)pcb; /* pcb is the first member */
 }
 
+/* DF on c's segments (Linux ip_dont_fragment for TCP): IP_PMTUDISC_DO
+ * always, WANT unless frag-needed locked the path below the floor
+ * (node_tcp_err.c), the other modes never. */
+static inline bool
+tcpdp_conn_df(const struct tcpdp_conn *c)
+{
+	return !c->df_off && (c->df_forced || !c->pmtu_locked);
+}
+
 /* The socket whose rings are c's buffers, or NULL (none, or closed since:
  * its generation moved). Acquire: pairs with the release store of gen at
  * unpublish; a socket seen valid stays mapped until our next quiescent
@@ -110,11 +119,16 @@ uint16_t tcpdp_adv_mss(const struct dp_shared *sh, uint32_t dst, uint16_t maxseg
 unsigned int tcpdp_service(struct tcpdp_worker *tw, struct tcpdp_conn *c, struct sess_sock *s);
 /* tcpdp_cmd.c */
 void tcpdp_cmd_run(struct tcpdp_worker *tw, const struct sess_cmd *cmd);
+/* The socket's stored options (keepalive and its timers, user timeout,
+ * congestion control) to its connection: at connect and accept. */
+void tcpdp_apply_opts(struct tcpdp_worker *tw, struct tcp_pcb *pcb, const struct sess_sock *s);
 
 /* tcpdp_build.c */
 bool tcpdp_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih, uint32_t len);
+/* df: set IPv4 DF (every segment but those of a pmtu_locked connection). */
 struct rte_mbuf *tcpdp_build(struct rte_mempool *mp, const struct tcp_out *out,
-			     const uint8_t *ring, uint32_t ring_size, uint32_t idx, uint16_t ip_id);
+			     const uint8_t *ring, uint32_t ring_size, uint32_t idx, uint16_t ip_id,
+			     bool df);
 void tcpdp_copy_out(const struct rte_mbuf *m, uint32_t off, uint8_t *dst, uint32_t len);
 
 #endif

@@ -7,7 +7,7 @@ CAV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Debian packages the project needs: to build, to test against real Linux
 # peers, and to benchmark.
 CAV_BUILD_PKGS="gcc meson ninja-build pkg-config dpdk dpdk-dev libdpdk-dev libnuma-dev libbsd-dev libcmocka-dev libpcap-dev"
-CAV_TEST_PKGS="iproute2 iputils-ping iputils-arping ethtool socat curl netcat-openbsd nginx iperf3 tcpdump tshark python3 python3-scapy traceroute procps util-linux"
+CAV_TEST_PKGS="iproute2 iputils-ping iputils-arping ethtool socat curl netcat-openbsd nginx iperf3 tcpdump tshark python3 python3-scapy traceroute procps util-linux hping3"
 CAV_BENCH_PKGS="valgrind"
 
 cav_log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }

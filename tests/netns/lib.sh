@@ -104,6 +104,26 @@ tap_peer() {
 	[ -z "$gw" ] || ip -n "$n" route add default via "$gw"
 }
 
+# tap_setup ['key = value' for [daemon]...]: the layout most tests share —
+# namespace "peer" holding the interface eth0 of cavalryd's net_tap port dp0
+# (198.18.0.1/24), Linux at 198.18.0.2/24 on it; TAP_WORKERS workers
+# (default 2); TAP_CONF_EXTRA adds config sections ([routes], [tcp], ...).
+# Starts cavalryd (config $T_DIR/c.conf) and exports CAVSOCK_PATH for
+# libcavsock programs.
+tap_setup() {
+	ns_create peer
+	cav_conf "$T_DIR/c.conf" "workers = ${TAP_WORKERS:-2}" "$@" <<CONF
+[port dp0]
+device = net_tap0,iface=eth0
+netns = $(ns peer)
+address = 198.18.0.1/24
+${TAP_CONF_EXTRA:-}
+CONF
+	cav_start "$T_DIR/c.conf"
+	tap_peer peer eth0 198.18.0.2/24
+	export CAVSOCK_PATH=$T_DIR/app.sock
+}
+
 in_ns() { # NAME CMD...
 	local n
 	n=$(ns "$1")

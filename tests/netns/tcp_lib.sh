@@ -157,3 +157,154 @@ tcp_finish() {
 	fi
 	echo "PASS: $T_NAME ($(tcp_mode))"
 }
+
+# ---- issue 6 (test_tcp6_*.sh): the middle box's relay, captures, counters.
+
+# relay_start [impair.py options...]: (TCP_MIDDLE=1) bridge the middle
+# box's eth0 and eth1 through py/impair.py with those impairments (both
+# directions); RELAY is its PID. relay_stop prints its counters (call it
+# in the test's shell, not in $(...): only the shell that started the relay
+# can wait for it).
+RELAY=
+REF_RELAY=
+# _relay VAR IF_A IF_B LOG [options...]: an impair.py between two of the
+# middle box's interfaces; its PID in VAR.
+_relay() {
+	local var=$1 a=$2 b=$3 lg=$4
+	shift 4
+	rm -f "$lg.ready"
+	bg ip netns exec "$(ns peer)" python3 "$CAV_ROOT/tests/netns/py/impair.py" "$a" "$b" \
+		--ready "$lg.ready" "$@" >>"$lg" 2>&1
+	printf -v "$var" '%s' "${T_PIDS[-1]}"
+	wait_until 10 test -e "$lg.ready" || fail "impair.py did not start: $(cat "$lg")"
+}
+relay_start() {
+	_relay RELAY eth0 eth1 "$T_DIR/relay.log" "$@"
+	[ -z "$REF_NS" ] || _relay REF_RELAY eth2 eth3 "$T_DIR/ref-relay.log" "$@"
+}
+relay_stop() {
+	[ -n "$RELAY" ] || return 0
+	kill -TERM "$RELAY" ${REF_RELAY:+"$REF_RELAY"}
+	wait "$RELAY" || true
+	[ -z "$REF_RELAY" ] || wait "$REF_RELAY" || true
+	RELAY=
+	REF_RELAY=
+	tail -n 1 "$T_DIR/relay.log"
+}
+
+# ref_setup: (TCP_MIDDLE=1, after tcp_setup) a Linux reference for the
+# Cavalry side behind the same impairments: namespace "ref" with REF_ADDR,
+# joined to "far" (second address FAR_ADDR2) through the middle box's eth2
+# and eth3, which relay_start then bridges with a second impair.py of the
+# same options. "far -> REF_ADDR" is then the Linux -> Linux twin of
+# "far -> CAV_ADDR".
+REF_ADDR=198.18.1.4
+FAR_ADDR2=198.18.1.3
+REF_NS=
+ref_setup() {
+	ns_create ref
+	REF_NS=ref
+	ip link add "$(ifname r)" netns "$(ns peer)" type veth peer name eth0 netns "$(ns ref)"
+	ip -n "$(ns peer)" link set "$(ifname r)" name eth2
+	ip link add "$(ifname g)" netns "$(ns peer)" type veth peer name eth1 netns "$(ns far)"
+	ip -n "$(ns peer)" link set "$(ifname g)" name eth3
+	in_ns ref ip addr add "$REF_ADDR/24" dev eth0
+	in_ns far ip addr add "$FAR_ADDR2/24" dev eth1
+	local n d
+	for n in ref far; do
+		d=eth0
+		[ "$n" = ref ] || d=eth1
+		in_ns "$n" ip link set "$d" up
+		in_ns "$n" ethtool -K "$d" tx off tso off gso off gro off >/dev/null 2>&1 || true
+	done
+	for d in eth2 eth3; do
+		in_ns peer ip link set "$d" up
+		in_ns peer ethtool -K "$d" tx off tso off gso off gro off >/dev/null 2>&1 || true
+	done
+}
+
+# pcap_start FILE [FILTER]: tcpdump (headers only) on the Cavalry side of
+# the path: the middle box's eth0 with TCP_MIDDLE=1, else the peer's end of
+# the link. PCAP_PID is its PID; pcap_stop ends it (the file is complete).
+pcap_start() {
+	local f=$1
+	shift
+	bg ip netns exec "$(ns peer)" tcpdump -i eth0 -n -s 128 -U -w "$f" "${@:-tcp}" \
+		>"$f.log" 2>&1
+	PCAP_PID=${T_PIDS[-1]}
+	wait_until 10 grep -q "listening on" "$f.log" || fail "tcpdump did not start: $(cat "$f.log")"
+}
+pcap_stop() {
+	kill -INT "$PCAP_PID" 2>/dev/null || true
+	wait "$PCAP_PID" 2>/dev/null || true
+}
+
+# tcp_counter NAME: a TCP counter of the Cavalry side, named as struct
+# tcp_stats names it (`cavctl -j stats`); in KERNEL_PEERS=1 mode the
+# kernel's equivalent from nstat in namespace "cav", so that a test's
+# counter checks hold in both modes; 0 for one the kernel has no
+# equivalent of. Prints nothing if Cavalry has no such counter.
+tcp_counter() {
+	if [ "$KERNEL_PEERS" = 1 ]; then
+		local k
+		case "$1" in
+		ecn_cwnd_reductions) k=TcpExtTCPDeliveredCE ;; # ACKs with ECE that delivered data
+		pmtu_rejected | tcp_err_out_of_window) k=TcpExtOutOfWindowIcmps ;;
+		paws_rejects) k=TcpExtPAWSEstab ;;
+		challenge_acks) k=TcpExtTCPChallengeACK ;;
+		syn_challenges) k=TcpExtTCPSYNChallenge ;;
+		sack_recoveries) k=TcpExtTCPSackRecovery ;;
+		sack_retrans) k=TcpExtTCPFastRetrans ;;
+		syncookies_sent) k=TcpExtSyncookiesSent ;;
+		syncookies_recv) k=TcpExtSyncookiesRecv ;;
+		syncookies_failed) k=TcpExtSyncookiesFailed ;;
+		in_rsts | estab_resets) k=TcpEstabResets ;;
+		listen_drops) k=TcpExtListenDrops ;;
+		listen_overflows) k=TcpExtListenOverflows ;;
+		*) echo 0; return 0 ;;
+		esac
+		in_ns cav nstat -asz "$k" 2>/dev/null | awk -v k="$k" '$1 == k { v = $2 } END { print v + 0 }'
+	else
+		cavctl -j stats 2>/dev/null | python3 -c '
+import json, sys
+def find(o, k):
+    if isinstance(o, dict):
+        if k in o and not isinstance(o[k], (dict, list)):
+            return o[k]
+        o = list(o.values())
+    if isinstance(o, list):
+        for v in o:
+            r = find(v, k)
+            if r is not None:
+                return r
+    return None
+v = find(json.load(sys.stdin), sys.argv[1])
+if v is not None:
+    print(v)' "$1"
+	fi
+}
+
+# need_counter VAR NAME: VAR=tcp_counter NAME, failing if there is none
+# (in the test's shell: a fail in $(...) would only end the subshell).
+need_counter() {
+	local v
+	v=$(tcp_counter "$2")
+	[ -n "$v" ] || fail "no TCP counter '$2' in $([ "$KERNEL_PEERS" = 1 ] && echo nstat || echo 'cavctl -j stats')"
+	printf -v "$1" '%s' "$v"
+}
+
+# linux_cc NAME: tcp_tool's options for congestion control NAME on kernel
+# sockets: LCC for the Linux end (linux_run tcp_tool "${LCC[@]}" ...), CCC
+# for the Cavalry side (cav_run tcp_tool "${CCC[@]}" ...: empty on Cavalry, whose
+# default is CUBIC). Comparisons with Cavalry use cubic: a host's default
+# may be another (this one's is bbr, which ignores random loss: a loss
+# comparison would then be one of algorithms, not of implementations). Per
+# socket (TCP_CONGESTION, root may pick any loaded one) because a network
+# namespace may only default to the host's "allowed" list.
+LCC=()
+CCC=()
+# shellcheck disable=SC2034 # LCC, CCC: read by the tests
+linux_cc() {
+	LCC=(--cc "$1")
+	[ "$KERNEL_PEERS" != 1 ] || CCC=(--cc "$1")
+}

@@ -75,21 +75,7 @@ cavctl rule add -I INPUT 1 -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT 
 log "gateway client: answered, then not (rule deleted), then again (rule added)"
 
 # RELATED: an ICMP error about an allowed flow gets in.
-out=$(in_ns in python3 - <<'PY'
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.connect(("198.18.20.2", 9999))
-s.settimeout(2)
-s.send(b"x")
-try:
-    s.recv(10)
-    print("answered")
-except ConnectionRefusedError:
-    print("refused")
-except socket.timeout:
-    print("timeout")
-PY
-)
+out=$(in_ns in python3 "$CAV_ROOT/tests/netns/py/udp_probe.py" 198.18.20.2 9999)
 assert_eq refused "$out" "ICMP port unreachable (RELATED) reaches the inside client"
 if command -v traceroute >/dev/null; then
 	out=$(in_ns in traceroute -n -U -w 2 -q 1 -m 3 198.18.20.2 2>&1) || fail "traceroute: $out"

@@ -6,15 +6,7 @@
 
 # A net_tap port created inside the peer's namespace (fragments reach
 # cavalryd as they are, see tap_peer in lib.sh).
-ns_create peer
-cav_conf "$T_DIR/c.conf" "workers = 2" <<CONF
-[port dp0]
-device = net_tap0,iface=eth0
-netns = $(ns peer)
-address = 198.18.0.1/24
-CONF
-cav_start "$T_DIR/c.conf"
-tap_peer peer eth0 198.18.0.2/24
+tap_setup
 peer_mac=$(in_ns peer cat /sys/class/net/eth0/address)
 
 out=$(in_ns peer ping -c 5 -i 0.1 -W 2 198.18.0.1) || fail "ping: $out"

@@ -6,17 +6,9 @@
 # daemon keeps answering pings afterwards.
 . "$(dirname "$0")/lib.sh"
 
-ns_create peer
-cav_conf "$T_DIR/c.conf" "workers = 2" <<CONF
-[port dp0]
-device = net_tap0,iface=eth0
-netns = $(ns peer)
-address = 198.18.0.1/24
-[routes]
-route = 198.18.9.0/24 via 198.18.0.2
-CONF
-cav_start "$T_DIR/c.conf"
-tap_peer peer eth0 198.18.0.2/24
+TAP_CONF_EXTRA="[routes]
+route = 198.18.9.0/24 via 198.18.0.2"
+tap_setup
 in_ns peer ping -c 1 -W 2 198.18.0.1 >/dev/null || fail "no ping before the corpus"
 cav_mac=$(cavctl -j status | python3 -c 'import json,sys; print(json.load(sys.stdin)["ports"][0]["mac"])')
 

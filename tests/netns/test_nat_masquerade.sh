@@ -72,22 +72,7 @@ log "UDP echo: ok (two destinations from port 40500)"
 # An ICMP error about a translated flow: the outside host's port
 # unreachable, sent to the gateway's address and quoting the translated
 # datagram, reaches the inside client translated back (RELATED).
-out=$(in_ns in python3 - <<'PY'
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("198.18.10.2", 40600))
-s.connect(("198.18.20.2", 9999))
-s.settimeout(2)
-s.send(b"x")
-try:
-    s.recv(10)
-    print("answered")
-except ConnectionRefusedError:
-    print("refused")
-except socket.timeout:
-    print("timeout")
-PY
-)
+out=$(in_ns in python3 "$CAV_ROOT/tests/netns/py/udp_probe.py" 198.18.20.2 9999 --bind 198.18.10.2:40600)
 assert_eq refused "$out" "ICMP port unreachable through the NAT"
 log "UDP to a closed outside port: ECONNREFUSED inside (ICMP error translated back)"
 

@@ -6,16 +6,7 @@
 # buffer, accept order and accept4 flags (tests/unit/sock/tcp_api_check.c).
 . "$(dirname "$0")/lib.sh"
 
-ns_create peer
-cav_conf "$T_DIR/c.conf" "workers = 2" <<CONF
-[port dp0]
-device = net_tap0,iface=eth0
-netns = $(ns peer)
-address = 198.18.0.1/24
-CONF
-cav_start "$T_DIR/c.conf"
-tap_peer peer eth0 198.18.0.2/24
-export CAVSOCK_PATH=$T_DIR/app.sock
+tap_setup
 
 # The Linux peer: 5001 echoes until EOF then closes; 5002 sends "bye" and
 # resets (SO_LINGER 0); 5003 accepts and never reads; 5009 takes

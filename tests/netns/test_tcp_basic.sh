@@ -12,20 +12,10 @@ EX=$CAV_ROOT/$CAV_BUILD/examples
 command -v socat >/dev/null || skip "socat not installed"
 [ -x "$EX/tcp_tool" ] || skip "examples/tcp_tool not built"
 
-ns_create peer
-cav_conf "$T_DIR/c.conf" "workers = 2" <<CONF
-[port dp0]
-device = net_tap0,iface=eth0
-netns = $(ns peer)
-address = 198.18.0.1/24
-
-[tcp]
+TAP_CONF_EXTRA="[tcp]
 time_wait_ms = 1000
-syn_retries = 2
-CONF
-cav_start "$T_DIR/c.conf"
-tap_peer peer eth0 198.18.0.2/24
-export CAVSOCK_PATH=$T_DIR/app.sock
+syn_retries = 2"
+tap_setup
 
 bg "$EX/tcp_tool" rr-server 7 >"$T_DIR/server.log" 2>&1
 wait_until 5 grep -q listening "$T_DIR/server.log" || fail "server did not start: $(cat "$T_DIR/server.log")"

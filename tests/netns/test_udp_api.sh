@@ -6,16 +6,7 @@
 # (tests/unit/sock/sock_api_check.c).
 . "$(dirname "$0")/lib.sh"
 
-ns_create peer
-cav_conf "$T_DIR/c.conf" "workers = 2" "app_mode = 0666" <<CONF
-[port dp0]
-device = net_tap0,iface=eth0
-netns = $(ns peer)
-address = 198.18.0.1/24
-CONF
-cav_start "$T_DIR/c.conf"
-tap_peer peer eth0 198.18.0.2/24
-export CAVSOCK_PATH=$T_DIR/app.sock
+tap_setup "app_mode = 0666"
 chmod 0755 "$T_DIR"
 
 rc=0

@@ -8,16 +8,7 @@
 EX=$CAV_ROOT/$CAV_BUILD/examples
 command -v socat >/dev/null || skip "socat not installed"
 
-ns_create peer
-cav_conf "$T_DIR/c.conf" "workers = 2" <<CONF
-[port dp0]
-device = net_tap0,iface=eth0
-netns = $(ns peer)
-address = 198.18.0.1/24
-CONF
-cav_start "$T_DIR/c.conf"
-tap_peer peer eth0 198.18.0.2/24
-export CAVSOCK_PATH=$T_DIR/app.sock
+tap_setup
 
 bg "$EX/udp_echo_server" -p 7 >"$T_DIR/server.log" 2>&1
 wait_until 5 grep -q listening "$T_DIR/server.log" || fail "server did not start: $(cat "$T_DIR/server.log")"
@@ -65,21 +56,7 @@ PY
 done
 
 # A port nobody listens on: Linux sees ICMP port unreachable.
-out=$(in_ns peer python3 - <<'PY'
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.connect(("198.18.0.1", 9999))
-s.settimeout(2)
-s.send(b"x")
-try:
-    s.recv(10)
-    print("no error")
-except ConnectionRefusedError:
-    print("refused")
-except socket.timeout:
-    print("timeout")
-PY
-)
+out=$(in_ns peer python3 "$CAV_ROOT/tests/netns/py/udp_probe.py" 198.18.0.1 9999)
 assert_eq "refused" "$out" "ICMP port unreachable from cavalryd"
 
 # The other way: a libcavsock client connected to a closed Linux port

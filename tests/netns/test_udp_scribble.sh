@@ -7,16 +7,7 @@
 
 EX=$CAV_ROOT/$CAV_BUILD/examples
 SCRIB=$CAV_ROOT/$CAV_BUILD/tests/unit/sock/sock_scribbler
-ns_create peer
-cav_conf "$T_DIR/c.conf" "workers = 2" <<CONF
-[port dp0]
-device = net_tap0,iface=eth0
-netns = $(ns peer)
-address = 198.18.0.1/24
-CONF
-cav_start "$T_DIR/c.conf"
-tap_peer peer eth0 198.18.0.2/24
-export CAVSOCK_PATH=$T_DIR/app.sock
+tap_setup
 
 # The well-behaved client: the echo server, fed by Linux all along.
 "$EX/udp_echo_server" -p 7 >"$T_DIR/server.log" 2>&1 &

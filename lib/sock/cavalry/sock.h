@@ -34,7 +34,7 @@
  *
  * Not supported on stream sockets: urgent data (MSG_OOB: EOPNOTSUPP on
  * send, EINVAL on recv), SO_RCVLOWAT / SO_SNDLOWAT, SO_RCVTIMEO /
- * SO_SNDTIMEO, TCP_CORK (MSG_MORE is accepted and ignored), TCP_CONGESTION,
+ * SO_SNDTIMEO, TCP_CORK (MSG_MORE is accepted and ignored),
  * connect(AF_UNSPEC) to dissolve a connection, TCP Fast Open, signals
  * interrupting a blocked call (no EINTR: a blocked call waits on).
  */
@@ -119,8 +119,9 @@ int cav_listen(int fd, int backlog);
 /**
  * Take a connection from a listener's queue; `addr`/`len` (both may be
  * NULL) receive the peer. The new socket is blocking, connected, and
- * inherits SO_RCVBUF, SO_SNDBUF, SO_KEEPALIVE, SO_LINGER, TCP_NODELAY and
- * TCP_MAXSEG from the listener. Blocks while the queue is empty unless
+ * inherits SO_RCVBUF, SO_SNDBUF, SO_KEEPALIVE, SO_LINGER, TCP_NODELAY,
+ * TCP_MAXSEG, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT, TCP_USER_TIMEOUT and
+ * TCP_CONGESTION from the listener. Blocks while the queue is empty unless
  * the listener is non-blocking.
  * @return the new descriptor, or -1 with errno: EBADF, EOPNOTSUPP (a
  *   datagram socket), EINVAL (not listening), EAGAIN (non-blocking, queue
@@ -231,16 +232,20 @@ int cav_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
 /**
  * SOL_SOCKET: SO_RCVBUF, SO_SNDBUF (doubled and clamped as Linux does; the
  * ceiling is the shared ring, 256 KiB), SO_REUSEADDR, SO_KEEPALIVE (stream
- * sockets: stored and passed to the daemon; probes come with issue 6),
+ * sockets: keepalive probes; a datagram socket accepts it, as Linux),
  * SO_LINGER (struct linger; stream sockets: on with 0 seconds, close()
  * resets the connection; on with a timeout, close() waits up to that long
  * for the data and the FIN to be acknowledged).
  * IPPROTO_TCP (stream sockets): TCP_NODELAY, TCP_MAXSEG (88..32767, 0: the
  * default), TCP_KEEPIDLE, TCP_KEEPINTVL (1..32767 s), TCP_KEEPCNT (1..127),
- * TCP_USER_TIMEOUT (ms) — the last four stored and passed on (issue 6).
+ * TCP_USER_TIMEOUT (ms, >= 0; 0 off), TCP_CONGESTION ("cubic", "reno":
+ * the name from at most 15 bytes of val, len >= 1) — before or after
+ * connect(), as Linux.
  * @return 0, or -1 with errno: EBADF, EINVAL (value length or range),
  *   EFAULT (val NULL), ENOPROTOOPT (other level or option, a TCP option
- *   on a datagram socket), ENOTCONN (daemon gone).
+ *   on a datagram socket), ENOENT (TCP_CONGESTION: no such algorithm),
+ *   ENOBUFS (the daemon's command ring to the connection is full),
+ *   ENOTCONN (daemon gone).
  */
 int cav_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
 
@@ -251,6 +256,7 @@ int cav_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
  * IPPROTO_TCP: TCP_NODELAY, TCP_MAXSEG (the connection's MSS once it has
  * one, else the value set, else 536), TCP_KEEPIDLE / TCP_KEEPINTVL /
  * TCP_KEEPCNT (Linux's defaults 7200, 75, 9 until set), TCP_USER_TIMEOUT,
+ * TCP_CONGESTION (min(*len, 16) bytes of the NUL-padded name, as Linux),
  * TCP_INFO (struct tcp_info, truncated to *len: tcpi_state always; RTT,
  * RTO, cwnd, ssthresh, MSS, unacked and total_retrans from the daemon for
  * a connection; the other fields 0).

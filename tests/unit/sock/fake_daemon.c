@@ -157,15 +157,29 @@ serve(const struct cav_msg *q, struct cav_msg *r)
 			r->result = -ENOPROTOOPT;
 			return;
 		}
+		if (q->arg == CAV_OPT_CONGESTION) {
+			/* As lib/session: the name in rsvd, "reno" and "cubic"
+			 * known, ENOENT otherwise. */
+			memcpy(fs->cc_asked, q->rsvd, sizeof(fs->cc_asked));
+			fs->cc_asked[sizeof(fs->cc_asked) - 1] = '\0';
+			fs->n_cc_set++;
+			if (strcmp(fs->cc_asked, "reno") != 0 && strcmp(fs->cc_asked, "cubic") != 0) {
+				r->result = -ENOENT;
+				return;
+			}
+			memcpy(fs->cc, fs->cc_asked, sizeof(fs->cc));
+			return;
+		}
 		fs->opt[q->arg] = q->val;
 		r->result = (int32_t)q->val;
 		if (q->arg == CAV_OPT_RCVBUF || q->arg == CAV_OPT_SNDBUF)
 			r->result = (int32_t)q->val * 2; /* doubled, as Linux */
-		if (q->arg == CAV_OPT_KEEPIDLE)
-			r->result = -ENOPROTOOPT; /* not known yet (issue 6) */
 		return;
 	case CAV_OP_GETOPT:
-		if (q->arg == CAV_OPT_MAXSEG) {
+		if (q->arg == CAV_OPT_CONGESTION) {
+			snprintf((char *)r->rsvd, CAV_CC_NAME_MAX, "%s",
+				 fs->cc[0] != '\0' ? fs->cc : "cubic");
+		} else if (q->arg == CAV_OPT_MAXSEG) {
 			r->val = F.getopt_maxseg;
 		} else if (q->arg == CAV_OPT_TCP_INFO) {
 			struct cav_tcp_info ti = {.rtt_us = 1234,

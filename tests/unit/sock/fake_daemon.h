@@ -58,6 +58,10 @@ struct fslot {
 	uint32_t req_at_shut;	 /* client_req when CAV_OP_SHUTDOWN arrived */
 	uint32_t txprod_at_shut; /* tx.prod then */
 	uint32_t opt[32];	 /* last CAV_OP_SETOPT value per option */
+	/* TCP_CONGESTION as the daemon keeps it ("" = the default, cubic),
+	 * and the name of the last request (accepted or not). */
+	char cc[CAV_CC_NAME_MAX], cc_asked[CAV_CC_NAME_MAX];
+	int n_cc_set;
 };
 
 struct fake {

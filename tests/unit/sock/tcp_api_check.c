@@ -11,6 +11,15 @@
  * after the other, each sending its index ('0', '1', ...); port 5999 is
  * closed. Every wait is bounded (poll timeouts); prints one line per check,
  * exit status 0 if all passed.
+ *
+ *   tcp_api_check --options PEER_IP PORT
+ *
+ * only the socket-option checks (issue 6: keepalive, TCP_USER_TIMEOUT,
+ * TCP_CONGESTION), with an echo server at PEER_IP:PORT for the connected
+ * half. Built twice: on libcavsock, and with -DCAV_EXAMPLE_KERNEL on
+ * kernel sockets (tcp_api_check_kernel), so that the same expectations
+ * are checked against Linux (tests/netns/test_tcp6_congestion.sh runs
+ * both).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,9 +33,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cavalry/sock.h>
-
 #include "api_check.h"
+#include "sockapi.h"
+#ifdef CAV_EXAMPLE_KERNEL
+#define CAV_FD_BASE 0
+#endif
 #define SA(x) ((struct sockaddr *)&(x))
 
 /* Linux's tcp_poll() answers (kernel sockets, same situations). */
@@ -238,20 +249,176 @@ check_accept(const char *local, const char *peer)
 	cav_close(l);
 }
 
+/* An int option: set, then 0 with the value read back, or the errno. */
+static int
+set_int(int fd, int level, int name, int v)
+{
+	return cav_setsockopt(fd, level, name, &v, sizeof(v)) == 0 ? 0 : errno;
+}
+static int
+get_int(int fd, int level, int name)
+{
+	int v = -12345;
+	socklen_t l = sizeof(v);
+	return cav_getsockopt(fd, level, name, &v, &l) == 0 && l == sizeof(v) ? v : -12345;
+}
+
+/* The keepalive options' ranges and defaults, before and after connect. */
+static void
+check_keepalive_opts(int fd, const char *when)
+{
+	static const struct {
+		int name;
+		const char *what;
+		int lo, hi, dflt;
+	} t[] = {
+	    {TCP_KEEPIDLE, "TCP_KEEPIDLE", 1, 32767, 7200},
+	    {TCP_KEEPINTVL, "TCP_KEEPINTVL", 1, 32767, 75},
+	    {TCP_KEEPCNT, "TCP_KEEPCNT", 1, 127, 9},
+	    {TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT", 0, -1, 0},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		CHECK(get_int(fd, IPPROTO_TCP, t[i].name) == t[i].dflt, "%s %s: default %d (%d)",
+		      when, t[i].what, t[i].dflt, get_int(fd, IPPROTO_TCP, t[i].name));
+		CHECK(set_int(fd, IPPROTO_TCP, t[i].name, t[i].lo - 1) == EINVAL,
+		      "%s %s %d: EINVAL", when, t[i].what, t[i].lo - 1);
+		if (t[i].hi > 0)
+			CHECK(set_int(fd, IPPROTO_TCP, t[i].name, t[i].hi + 1) == EINVAL,
+			      "%s %s %d: EINVAL", when, t[i].what, t[i].hi + 1);
+		int v = t[i].hi > 0 ? t[i].hi : 30000;
+		CHECK(set_int(fd, IPPROTO_TCP, t[i].name, v) == 0 &&
+			  get_int(fd, IPPROTO_TCP, t[i].name) == v,
+		      "%s %s %d: set and read back", when, t[i].what, v);
+		short two = 1;
+		CHECK(
+		    ERRNO_IS(cav_setsockopt(fd, IPPROTO_TCP, t[i].name, &two, sizeof(two)), EINVAL),
+		    "%s %s with a 2-byte value: EINVAL", when, t[i].what);
+	}
+	CHECK(set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1) == 0 &&
+		  get_int(fd, SOL_SOCKET, SO_KEEPALIVE) == 1,
+	      "%s SO_KEEPALIVE on", when);
+	CHECK(set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 0) == 0 &&
+		  get_int(fd, SOL_SOCKET, SO_KEEPALIVE) == 0,
+	      "%s SO_KEEPALIVE off", when);
+}
+
+/* TCP_CONGESTION as Linux: names, ENOENT, optlen rules. */
+static void
+check_congestion(int fd, const char *when)
+{
+	char name[32];
+	socklen_t l = sizeof(name);
+	memset(name, 'x', sizeof(name));
+	CHECK(cav_getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &l) == 0 && l == 16 &&
+		  (strcmp(name, "cubic") == 0 || strcmp(name, "reno") == 0) && name[15] == 0,
+	      "%s TCP_CONGESTION: 16 bytes, the default's name (%.16s)", when, name);
+	CHECK(cav_setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4) == 0, "%s set reno", when);
+	l = sizeof(name);
+	CHECK(cav_getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &l) == 0 &&
+		  strcmp(name, "reno") == 0,
+	      "%s then reads reno", when);
+	l = 3;
+	memset(name, 0, sizeof(name));
+	CHECK(cav_getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &l) == 0 && l == 3 &&
+		  strcmp(name, "ren") == 0,
+	      "%s optlen 3: \"ren\", optlen 3", when);
+	CHECK(cav_setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "cubic\0junk", 10) == 0,
+	      "%s \"cubic\" with bytes after its NUL", when);
+	l = sizeof(name);
+	CHECK(cav_getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &l) == 0 &&
+		  strcmp(name, "cubic") == 0,
+	      "%s then reads cubic", when);
+	CHECK(ERRNO_IS(cav_setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "bogus", 5), ENOENT),
+	      "%s \"bogus\": ENOENT", when);
+	CHECK(ERRNO_IS(cav_setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "nop", 3), ENOENT),
+	      "%s \"nop\" (shorter than an int): ENOENT", when);
+	CHECK(ERRNO_IS(cav_setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "reno", 0), EINVAL),
+	      "%s optlen 0: EINVAL", when);
+	l = sizeof(name);
+	CHECK(cav_getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &l) == 0 &&
+		  strcmp(name, "cubic") == 0,
+	      "%s a refused name leaves cubic", when);
+}
+
+/* IP_MTU_DISCOVER as Linux's do_ip_{set,get}sockopt: WANT by default,
+ * DONT..OMIT accepted, one-byte values both ways. */
+static void
+check_mtu_discover(int fd, const char *when)
+{
+	CHECK(get_int(fd, IPPROTO_IP, IP_MTU_DISCOVER) == IP_PMTUDISC_WANT,
+	      "%s IP_MTU_DISCOVER: default IP_PMTUDISC_WANT (%d)", when,
+	      get_int(fd, IPPROTO_IP, IP_MTU_DISCOVER));
+	for (int v = IP_PMTUDISC_DONT; v <= IP_PMTUDISC_OMIT; v++)
+		CHECK(set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, v) == 0 &&
+			  get_int(fd, IPPROTO_IP, IP_MTU_DISCOVER) == v,
+		      "%s IP_MTU_DISCOVER %d: set and read back", when, v);
+	CHECK(set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_OMIT + 1) == EINVAL,
+	      "%s IP_MTU_DISCOVER %d: EINVAL", when, IP_PMTUDISC_OMIT + 1);
+	CHECK(set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, -1) == EINVAL,
+	      "%s IP_MTU_DISCOVER -1: EINVAL", when);
+	unsigned char b = IP_PMTUDISC_DO;
+	CHECK(cav_setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &b, 1) == 0 &&
+		  get_int(fd, IPPROTO_IP, IP_MTU_DISCOVER) == IP_PMTUDISC_DO,
+	      "%s IP_MTU_DISCOVER as one byte", when);
+	b = 0xff;
+	socklen_t l = 1;
+	CHECK(cav_getsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &b, &l) == 0 && l == 1 &&
+		  b == IP_PMTUDISC_DO,
+	      "%s IP_MTU_DISCOVER into one byte", when);
+	CHECK(set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_WANT) == 0,
+	      "%s IP_MTU_DISCOVER back to WANT", when);
+}
+
+static void
+check_options(const char *peer, uint16_t port)
+{
+	int fd = tcp(0);
+	check_keepalive_opts(fd, "fresh:");
+	check_congestion(fd, "fresh:");
+	check_mtu_discover(fd, "fresh:");
+	cav_close(fd);
+	struct sockaddr_in echo = sin_of(peer, port);
+	fd = tcp(0);
+	CHECK(cav_connect(fd, SA(echo), sizeof(echo)) == 0, "connect to the echo port");
+	check_keepalive_opts(fd, "connected:");
+	check_congestion(fd, "connected:");
+	check_mtu_discover(fd, "connected:");
+	/* The connection still works after switching algorithms. */
+	char buf[8];
+	CHECK(cav_send(fd, "ping", 4, 0) == 4 && cav_recv(fd, buf, 4, MSG_WAITALL) == 4 &&
+		  memcmp(buf, "ping", 4) == 0,
+	      "connected: echo after the option changes");
+	cav_close(fd);
+	int u = cav_socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK(ERRNO_IS(cav_setsockopt(u, IPPROTO_TCP, TCP_CONGESTION, "reno", 4), ENOPROTOOPT),
+	      "UDP socket, TCP_CONGESTION: ENOPROTOOPT");
+	CHECK(set_int(u, IPPROTO_TCP, TCP_KEEPIDLE, 10) == ENOPROTOOPT,
+	      "UDP socket, TCP_KEEPIDLE: ENOPROTOOPT");
+	CHECK(set_int(u, SOL_SOCKET, SO_KEEPALIVE, 1) == 0, "UDP socket, SO_KEEPALIVE: accepted");
+	check_mtu_discover(u, "UDP:");
+	cav_close(u);
+}
+
 int
 main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s LOCAL_IP PEER_IP\n", argv[0]);
-		return 2;
-	}
 	struct sigaction sa = {.sa_handler = on_sigpipe};
 	sigaction(SIGPIPE, &sa, NULL);
+	if (argc == 4 && strcmp(argv[1], "--options") == 0) {
+		check_options(argv[2], (uint16_t)atoi(argv[3]));
+		printf("%d failure(s) (%s sockets)\n", failures, SOCKAPI_NAME);
+		return failures == 0 ? 0 : 1;
+	}
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s LOCAL_IP PEER_IP | --options PEER_IP PORT\n", argv[0]);
+		return 2;
+	}
 	check_connect(argv[2]);
 	check_reset(argv[2]);
 	check_send_full(argv[2]);
 	check_accept(argv[1], argv[2]);
+	check_options(argv[2], 5001);
 	printf("%d failure(s)\n", failures);
 	return failures == 0 ? 0 : 1;
 }

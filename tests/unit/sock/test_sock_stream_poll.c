@@ -252,8 +252,8 @@ test_sockopts(void **state)
 	assert_int_equal(F.slot[sl].opt[CAV_OPT_KEEPALIVE], 1);
 	assert_int_equal(cav_getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, &vl), 0);
 	assert_int_equal(v, 1);
-	/* Keepalive timers: Linux's ranges; stored although the daemon does
-	 * not act on them yet. */
+	/* Keepalive timers: Linux's ranges (test_sockopts_keepalive has the
+	 * rest). */
 	v = 0;
 	expect_err(cav_setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v)), EINVAL);
 	v = 60;
@@ -295,6 +295,143 @@ test_sockopts(void **state)
 	assert_int_equal(cav_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl), 0);
 	assert_int_equal(tl, 4);
 	cav_close(fd);
+}
+
+/* Issue 6: the keepalive timers and TCP_USER_TIMEOUT reach the daemon
+ * with Linux's ranges checked first (EINVAL, the daemon not asked), read
+ * back without a round trip, before and after connect(); accepted sockets
+ * inherit them. */
+static void
+test_sockopts_keepalive(void **state)
+{
+	(void)state;
+	static const struct {
+		int name, opt, lo, hi, dflt;
+	} t[] = {
+	    {TCP_KEEPIDLE, CAV_OPT_KEEPIDLE, 1, 32767, 7200},
+	    {TCP_KEEPINTVL, CAV_OPT_KEEPINTVL, 1, 32767, 75},
+	    {TCP_KEEPCNT, CAV_OPT_KEEPCNT, 1, 127, 9},
+	    {TCP_USER_TIMEOUT, CAV_OPT_USER_TIMEOUT, 0, INT32_MAX, 0},
+	};
+	for (int pass = 0; pass < 2; pass++) {
+		/* pass 0: a fresh socket; pass 1: a connected one. */
+		int fd = pass == 0 ? tcp_socket(0) : connected(0);
+		uint32_t sl = slot_of(fd);
+		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			int v;
+			socklen_t vl = sizeof(v);
+			assert_int_equal(cav_getsockopt(fd, IPPROTO_TCP, t[i].name, &v, &vl), 0);
+			assert_int_equal(v, t[i].dflt); /* Linux's default until set */
+			v = t[i].lo - 1;
+			expect_err(cav_setsockopt(fd, IPPROTO_TCP, t[i].name, &v, sizeof(v)),
+				   EINVAL);
+			if (t[i].hi < INT32_MAX) {
+				v = t[i].hi + 1;
+				expect_err(
+				    cav_setsockopt(fd, IPPROTO_TCP, t[i].name, &v, sizeof(v)),
+				    EINVAL);
+			}
+			assert_int_equal(F.slot[sl].opt[t[i].opt], 0); /* never asked */
+			v = t[i].hi < 1000 ? t[i].hi : t[i].lo + 2;
+			assert_int_equal(cav_setsockopt(fd, IPPROTO_TCP, t[i].name, &v, sizeof(v)),
+					 0);
+			assert_int_equal(F.slot[sl].opt[t[i].opt], (uint32_t)v);
+			int back = -1;
+			assert_int_equal(cav_getsockopt(fd, IPPROTO_TCP, t[i].name, &back, &vl), 0);
+			assert_int_equal(back, v);
+			/* A short optlen: EINVAL, as Linux. */
+			expect_err(cav_setsockopt(fd, IPPROTO_TCP, t[i].name, &v, 2), EINVAL);
+		}
+		cav_close(fd);
+	}
+	/* Datagram sockets: the TCP level is not theirs. */
+	int u = cav_socket(AF_INET, SOCK_DGRAM, 0);
+	int v = 10;
+	expect_err(cav_setsockopt(u, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v)), ENOPROTOOPT);
+	expect_err(cav_setsockopt(u, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v)), ENOPROTOOPT);
+	cav_close(u);
+
+	/* Inherited by an accepted socket (Linux sk_clone_lock). */
+	int l = tcp_socket(0);
+	v = 1;
+	assert_int_equal(cav_setsockopt(l, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)), 0);
+	v = 11;
+	assert_int_equal(cav_setsockopt(l, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v)), 0);
+	v = 3;
+	assert_int_equal(cav_setsockopt(l, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v)), 0);
+	v = 4;
+	assert_int_equal(cav_setsockopt(l, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v)), 0);
+	v = 5000;
+	assert_int_equal(cav_setsockopt(l, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof(v)), 0);
+	assert_int_equal(cav_listen(l, 4), 0);
+	fake_lock();
+	int s = fake_passive_open(slot_of(l), 0x0200a8c0u, htons(2001), 0);
+	fake_unlock();
+	int a = cav_accept(l, NULL, NULL);
+	assert_int_equal(a, CAV_FD_BASE + s);
+	static const int want[][2] = {
+	    {TCP_KEEPIDLE, 11}, {TCP_KEEPINTVL, 3}, {TCP_KEEPCNT, 4}, {TCP_USER_TIMEOUT, 5000}};
+	for (size_t i = 0; i < 4; i++) {
+		socklen_t vl = sizeof(v);
+		assert_int_equal(cav_getsockopt(a, IPPROTO_TCP, want[i][0], &v, &vl), 0);
+		assert_int_equal(v, want[i][1]);
+	}
+	socklen_t vl = sizeof(v);
+	assert_int_equal(cav_getsockopt(a, SOL_SOCKET, SO_KEEPALIVE, &v, &vl), 0);
+	assert_int_equal(v, 1);
+	cav_close(a);
+	cav_close(l);
+}
+
+/* Issue 6: TCP_CONGESTION as Linux's do_tcp_setsockopt/getsockopt: the
+ * name from at most 15 bytes of optval (no NUL needed, shorter than an
+ * int allowed), ENOENT from the daemon for an unknown one, EINVAL for
+ * optlen 0; getsockopt copies min(optlen, 16) bytes of the NUL-padded
+ * name. */
+static void
+test_sockopt_congestion(void **state)
+{
+	(void)state;
+	int fd = tcp_socket(0);
+	uint32_t sl = slot_of(fd);
+	char name[32];
+	socklen_t nl = sizeof(name);
+	memset(name, 'x', sizeof(name));
+	assert_int_equal(cav_getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &nl), 0);
+	assert_int_equal(nl, 16);
+	assert_string_equal(name, "cubic");
+	assert_int_equal(name[15], '\0'); /* padded: Linux copies the name array */
+	assert_int_equal(cav_setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4), 0);
+	assert_string_equal(F.slot[sl].cc_asked, "reno");
+	nl = sizeof(name);
+	assert_int_equal(cav_getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &nl), 0);
+	assert_string_equal(name, "reno");
+	nl = 3; /* short: truncated, no NUL, as Linux */
+	memset(name, 0, sizeof(name));
+	assert_int_equal(cav_getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &nl), 0);
+	assert_int_equal(nl, 3);
+	assert_string_equal(name, "ren");
+	expect_err(cav_setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "bogus", 5), ENOENT);
+	expect_err(cav_setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "bbr", 3), ENOENT);
+	assert_string_equal(F.slot[sl].cc_asked, "bbr"); /* shorter than an int: asked */
+	int n_set = F.slot[sl].n_cc_set;
+	expect_err(cav_setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "reno", 0), EINVAL);
+	assert_int_equal(F.slot[sl].n_cc_set, n_set); /* never asked */
+	/* optlen beyond TCP_CA_NAME_MAX - 1: the first 15 bytes only. */
+	expect_err(cav_setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "renoooooooooooooooooo", 21),
+		   ENOENT);
+	assert_int_equal(strlen(F.slot[sl].cc_asked), 15);
+	/* "cubic" with its NUL and more bytes after it: the name stops at the NUL. */
+	assert_int_equal(cav_setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "cubic\0zz", 8), 0);
+	nl = sizeof(name);
+	assert_int_equal(cav_getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &nl), 0);
+	assert_string_equal(name, "cubic");
+	cav_close(fd);
+	int u = cav_socket(AF_INET, SOCK_DGRAM, 0);
+	expect_err(cav_setsockopt(u, IPPROTO_TCP, TCP_CONGESTION, "reno", 4), ENOPROTOOPT);
+	nl = sizeof(name);
+	expect_err(cav_getsockopt(u, IPPROTO_TCP, TCP_CONGESTION, name, &nl), ENOPROTOOPT);
+	cav_close(u);
 }
 
 static void
@@ -374,6 +511,8 @@ main(void)
 	    cmocka_unit_test_teardown(test_epoll_level_triggered, check_no_leak),
 	    cmocka_unit_test_teardown(test_epoll_forgets_closed_socket, check_no_leak),
 	    cmocka_unit_test_teardown(test_sockopts, check_no_leak),
+	    cmocka_unit_test_teardown(test_sockopts_keepalive, check_no_leak),
+	    cmocka_unit_test_teardown(test_sockopt_congestion, check_no_leak),
 	    cmocka_unit_test_teardown(test_close_linger, check_no_leak),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -68,13 +68,70 @@ test_errors_name_file_and_line(void **state)
 		     "e.conf:4: max_connections: '10' is not an integer in 64..1048576");
 }
 
+/* net.ipv4.tcp_ecn: Linux's default 2 (accept), 0..2, anything else an
+ * error with the line. */
+static void
+test_ecn_key(void **state)
+{
+	(void)state;
+	assert_int_equal(cav_config_parse("d.conf", PORT, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.tcp.ecn, 2);
+	for (unsigned int v = 0; v <= 2; v++) {
+		char text[128];
+		snprintf(text, sizeof(text), PORT "[tcp]\necn = %u\n", v);
+		assert_int_equal(cav_config_parse("t.conf", text, &cfg, err, sizeof(err)), 0);
+		assert_int_equal(cfg.tcp.ecn, v);
+	}
+	expect_error(PORT "[tcp]\necn = 3\n", "e.conf:4: ecn: '3' is not an integer in 0..2");
+	expect_error(PORT "[tcp]\necn = on\n", "e.conf:4: ecn: 'on' is not an integer in 0..2");
+}
+
+/* net.ipv4.tcp_syncookies: Linux's default 1 (on SYN queue overflow), 0..2. */
+static void
+test_syncookies_key(void **state)
+{
+	(void)state;
+	assert_int_equal(cav_config_parse("d.conf", PORT, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.tcp.syncookies, 1);
+	for (unsigned int v = 0; v <= 2; v++) {
+		char text[128];
+		snprintf(text, sizeof(text), PORT "[tcp]\nsyncookies = %u\n", v);
+		assert_int_equal(cav_config_parse("t.conf", text, &cfg, err, sizeof(err)), 0);
+		assert_int_equal(cfg.tcp.syncookies, v);
+	}
+	expect_error(PORT "[tcp]\nsyncookies = 3\n",
+		     "e.conf:4: syncookies: '3' is not an integer in 0..2");
+}
+
+/* net.ipv4.tcp_congestion_control: Linux's default cubic; the names
+ * lib/tcp knows; anything else an error with the line. */
+static void
+test_congestion_key(void **state)
+{
+	(void)state;
+	assert_int_equal(cav_config_parse("d.conf", PORT, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.tcp.congestion, "cubic");
+	assert_int_equal(
+	    cav_config_parse("t.conf", PORT "[tcp]\ncongestion = reno\n", &cfg, err, sizeof(err)),
+	    0);
+	assert_string_equal(cfg.tcp.congestion, "reno");
+	expect_error(PORT "[tcp]\ncongestion = bbr\n",
+		     "e.conf:4: congestion: unknown algorithm 'bbr' (cubic, reno)");
+	expect_error(PORT "[tcp]\ncongestion =\n", "e.conf:4: congestion: empty value");
+	expect_error(PORT "[tcp]\ncongestion = cubicxxxxxxxxxxxx\n",
+		     "e.conf:4: congestion: value longer than 15 characters");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_are_linux),
+		cmocka_unit_test(test_congestion_key),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors_name_file_and_line),
+		cmocka_unit_test(test_ecn_key),
+		cmocka_unit_test(test_syncookies_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

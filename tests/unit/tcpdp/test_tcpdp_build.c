@@ -60,7 +60,7 @@ static void
 check_one(uint32_t idx, uint32_t len, uint8_t flags)
 {
 	struct tcp_out o = out_of(len, flags);
-	struct rte_mbuf *m = tcpdp_build(pool, &o, ring, RING, idx, 77);
+	struct rte_mbuf *m = tcpdp_build(pool, &o, ring, RING, idx, 77, true);
 	assert_non_null(m);
 	uint32_t thl = tcp_hdr_len(&o);
 	assert_int_equal(rte_pktmbuf_pkt_len(m), 20 + thl + len);
@@ -142,11 +142,40 @@ test_pool_empty_leaves_nothing_allocated(void **state)
 	for (unsigned int i = 0; i + 2 < n; i++)
 		hold[i] = rte_pktmbuf_alloc(pool);
 	struct tcp_out o = out_of(2999, TCP_ACK);
-	assert_null(tcpdp_build(pool, &o, ring, RING, 5, 1));
+	assert_null(tcpdp_build(pool, &o, ring, RING, 5, 1, true));
 	assert_int_equal(rte_mempool_avail_count(pool), 2);
 	for (unsigned int i = 0; i + 2 < n; i++)
 		rte_pktmbuf_free(hold[i]);
 	free(hold);
+}
+
+/* RFC 3168 §6.1.5: ECT(0) exactly when the core set tcp_out.ect (new
+ * data of an ECN connection), Not-ECT otherwise; DF as the caller says;
+ * the header checksum covers both. */
+static void
+test_ect_only_when_the_core_asks(void **state)
+{
+	(void)state;
+	for (int ect = 0; ect <= 1; ect++) {
+		struct tcp_out o = out_of(1000, TCP_ACK | TCP_PSH);
+		o.ect = ect != 0;
+		struct rte_mbuf *m = tcpdp_build(pool, &o, ring, RING, 9, 5, ect != 0);
+		assert_non_null(m);
+		const struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+		assert_int_equal(ih->type_of_service, ect ? 0x02 : 0x00);
+		/* df follows the caller (false: a path below the PMTU floor). */
+		assert_int_equal(rte_be_to_cpu_16(ih->fragment_offset),
+				 ect ? RTE_IPV4_HDR_DF_FLAG : 0);
+		assert_int_equal(rte_ipv4_cksum(ih), 0);
+		rte_pktmbuf_free(m);
+	}
+	/* A SYN or a pure ACK never carries ECT (the core never sets it
+	 * there; the builder adds nothing of its own). */
+	struct tcp_out syn = out_of(0, TCP_SYN | TCP_ECE | TCP_CWR);
+	struct rte_mbuf *m = tcpdp_build(pool, &syn, ring, RING, 0, 6, true);
+	assert_non_null(m);
+	assert_int_equal(rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *)->type_of_service, 0);
+	rte_pktmbuf_free(m);
 }
 
 static int
@@ -175,6 +204,7 @@ main(void)
 		cmocka_unit_test_teardown(test_header_only_segments, teardown),
 		cmocka_unit_test_teardown(test_payload_at_every_parity_and_across_the_wrap, teardown),
 		cmocka_unit_test_teardown(test_pool_empty_leaves_nothing_allocated, teardown),
+		cmocka_unit_test_teardown(test_ect_only_when_the_core_asks, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_mempool_free(pool);
