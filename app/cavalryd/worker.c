@@ -88,6 +88,7 @@ worker_main(void *arg)
 		w->now = rte_rdtsc();
 		w->now_ns = dp_tsc_to_ns(w->now, sh->tsc_hz);
 		w->rx_in_loop = 0;
+		w->walk_traced = 0;
 		/* A qdisc published by `cavctl qdisc set` is taken here, between walks. */
 		dp_qdisc_sync(w, w->now_ns);
 		/* The rule set for this walk; conntrack expiry (lib/filter). */

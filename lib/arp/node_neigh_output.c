@@ -53,14 +53,16 @@ neigh_output_process(struct rte_graph *graph, struct rte_node *node, void **objs
 			if (unlikely(eh == NULL)) {
 				e = NEIGH_DROP_NO_HEADROOM;
 			} else {
+				/* No l2_len: no stage asks a PMD for TX
+				 * offloads (RTE_MBUF_F_TX_*), the only
+				 * reader of the mbuf's header lengths. */
 				memcpy(eh, &hdr, sizeof(hdr));
-				m->l2_len = sizeof(*eh);
 				e = NEIGH_TO_TX;
 			}
 		}
 		if (likely(nb_objs <= RTE_GRAPH_BURST_SIZE)) {
 			edges[i] = e;
-			graph_burst_add(&b, e, m);
+			graph_burst_add(&b, e);
 		} else { /* longer than a burst (fragments): one by one */
 			graph_next(graph, node, e, m);
 		}

@@ -66,14 +66,17 @@ mac48(const struct rte_ether_addr *a)
 	return rte_le_to_cpu_64(v) & UINT64_C(0xffffffffffff);
 }
 
-/* Ours per port, built once per call: the port's MAC as mac48() reads it. */
+/* Per call: our MAC per port as mac48() reads it, and the last EtherType
+ * matched with its edge (a burst is mostly one EtherType). */
 struct eth_ports {
 	uint64_t mac[CAV_MAX_PORTS];
 	unsigned int n;
+	uint32_t last_type; /* network order; UINT32_MAX: none yet */
+	rte_edge_t last_edge;
 };
 
 static inline rte_edge_t
-classify(const struct eth_ports *ports, unsigned int *last, struct rte_mbuf *m)
+classify(struct eth_ports *ports, struct rte_mbuf *m)
 {
 	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr)))
 		return ETH_DROP_TRUNCATED;
@@ -90,27 +93,26 @@ classify(const struct eth_ports *ports, unsigned int *last, struct rte_mbuf *m)
 			return ETH_DROP_OTHER_HOST;
 	}
 	uint16_t type = eh->ether_type;
-	/* A burst is mostly one EtherType: the last one matched first. */
-	unsigned int i = *last;
-	if (unlikely(i >= n_types || types[i].type_be != type)) {
+	if (unlikely(type != ports->last_type)) {
 		if (type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || type == RTE_BE16(RTE_ETHER_TYPE_QINQ))
 			return ETH_DROP_VLAN; /* tagged frames are not supported (docs/unsupported.md) */
+		unsigned int i;
 		for (i = 0; i < n_types && types[i].type_be != type; i++)
 			;
 		if (i == n_types)
 			return ETH_DROP_UNKNOWN_TYPE;
-		*last = i;
+		ports->last_type = type;
+		ports->last_edge = types[i].edge;
 	}
 	rte_pktmbuf_adj(m, sizeof(struct rte_ether_hdr));
-	return types[i].edge;
+	return ports->last_edge;
 }
 
 static uint16_t
 eth_input_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
 	const struct dp_shared *sh = dp_worker_of(node)->sh;
-	struct eth_ports ports;
-	unsigned int last = 0;
+	struct eth_ports ports = {.last_type = UINT32_MAX};
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
 	ports.n = sh->n_ports;
 	for (unsigned int p = 0; p < ports.n; p++) {
@@ -121,13 +123,13 @@ eth_input_process(struct rte_graph *graph, struct rte_node *node, void **objs, u
 	if (unlikely(nb_objs > RTE_GRAPH_BURST_SIZE)) {
 		/* A stream longer than a burst (many ports): one by one. */
 		for (uint16_t i = 0; i < nb_objs; i++)
-			graph_next(graph, node, classify(&ports, &last, objs[i]), objs[i]);
+			graph_next(graph, node, classify(&ports, objs[i]), objs[i]);
 		return nb_objs;
 	}
 	struct graph_burst b = GRAPH_BURST_INIT;
 	for (uint16_t i = 0; i < nb_objs; i++) {
-		edges[i] = classify(&ports, &last, objs[i]);
-		graph_burst_add(&b, edges[i], objs[i]);
+		edges[i] = classify(&ports, objs[i]);
+		graph_burst_add(&b, edges[i]);
 	}
 	graph_burst_send(graph, node, objs, edges, nb_objs, &b);
 	return nb_objs;

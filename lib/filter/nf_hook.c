@@ -542,7 +542,7 @@ nf_hook_slow(struct rte_graph *graph, struct rte_node *node, void **objs, uint16
 			out[i] = finish_one(&c, filter, objs[i], &p[i], &keys[kidx[i]], res[kidx[i]]);
 		else
 			out[i] = finish_one(&c, NULL, objs[i], &p[i], NULL, 0);
-		graph_burst_add(&b, out[i], objs[i]);
+		graph_burst_add(&b, out[i]);
 	}
 	if (likely(!clamped))
 		graph_burst_send(graph, node, objs, out, nb_objs, &b);

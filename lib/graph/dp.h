@@ -185,6 +185,12 @@ struct dp_worker {
 	uint64_t now; /* TSC at the start of this loop iteration */
 	uint64_t now_ns; /* the same in ns (dp_tsc_to_ns), the qdiscs' clock */
 	uint64_t rx_in_loop; /* packets received this iteration (idle detection) */
+	/* Non-zero: a traced packet (pkt_meta trace_id) may be in this graph
+	 * walk. Cleared before each walk; set by graph_trace_maybe_start()
+	 * and trace_record(), which every source node calls for a traced
+	 * packet it brings in. Stages check trace ids per packet only then
+	 * (graph_burst_send, the folds in ip4_input and ip4_forward). */
+	uint32_t walk_traced;
 	uint64_t loops;
 	uint64_t busy_loops;
 	uint64_t idle_sleeps;

@@ -17,7 +17,9 @@
 
 #include "dp.h"
 
-/* Record one step of a traced packet (slow path, out of line). */
+/* Record one step of a traced packet (slow path, out of line); marks the
+ * walk as carrying traced packets (dp_worker.walk_traced). A source node
+ * calls it for every traced packet it brings into a walk. */
 void trace_record(struct dp_worker *w, const struct rte_node *node, struct rte_mbuf *m,
 		  uint16_t edge);
 
@@ -40,21 +42,21 @@ graph_next(struct rte_graph *graph, struct rte_node *node, rte_edge_t edge, stru
  * A node gathers what that needs in its own loop, graph_burst_add() for
  * each packet as its edge is decided, then calls graph_burst_send(): no
  * second loop over the burst. All edges are equal when their OR equals
- * their AND.
+ * their AND. Trace ids are read only when the walk may carry a traced
+ * packet (dp_worker.walk_traced): not one load per packet and stage
+ * otherwise.
  */
 struct graph_burst {
-	rte_edge_t any;	 /* OR of the edges */
-	rte_edge_t all;	 /* AND of the edges */
-	uint32_t traced; /* OR of the packets' trace ids: 0 = none traced */
+	rte_edge_t any; /* OR of the edges */
+	rte_edge_t all; /* AND of the edges */
 };
-#define GRAPH_BURST_INIT {.any = 0, .all = (rte_edge_t)~0, .traced = 0}
+#define GRAPH_BURST_INIT {.any = 0, .all = (rte_edge_t)~0}
 
 static inline void
-graph_burst_add(struct graph_burst *b, rte_edge_t e, struct rte_mbuf *m)
+graph_burst_add(struct graph_burst *b, rte_edge_t e)
 {
 	b->any |= e;
 	b->all &= e;
-	b->traced |= pkt_meta(m)->trace_id;
 }
 
 static inline void
@@ -63,10 +65,11 @@ graph_burst_send(struct rte_graph *graph, struct rte_node *node, void **objs,
 {
 	if (unlikely(n == 0))
 		return;
-	if (unlikely(b->traced != 0))
+	struct dp_worker *w = dp_worker_of(node);
+	if (unlikely(w->walk_traced != 0))
 		for (uint16_t i = 0; i < n; i++)
 			if (pkt_meta(objs[i])->trace_id != 0)
-				trace_record(dp_worker_of(node), node, objs[i], edges[i]);
+				trace_record(w, node, objs[i], edges[i]);
 	if (likely(b->any == b->all)) {
 		rte_node_next_stream_move(graph, node, b->any);
 		return;
@@ -82,7 +85,7 @@ graph_next_burst(struct rte_graph *graph, struct rte_node *node, void **objs,
 {
 	struct graph_burst b = GRAPH_BURST_INIT;
 	for (uint16_t i = 0; i < n; i++)
-		graph_burst_add(&b, edges[i], objs[i]);
+		graph_burst_add(&b, edges[i]);
 	graph_burst_send(graph, node, objs, edges, n, &b);
 }
 
@@ -92,9 +95,11 @@ graph_trace_maybe_start(struct dp_worker *w, struct rte_mbuf *m)
 {
 	pkt_meta(m)->trace_id = 0;
 	if (unlikely(__atomic_load_n(&w->sh->trace_budget, __ATOMIC_RELAXED) > 0)) {
-		if (__atomic_fetch_sub(&w->sh->trace_budget, 1, __ATOMIC_RELAXED) > 0)
+		if (__atomic_fetch_sub(&w->sh->trace_budget, 1, __ATOMIC_RELAXED) > 0) {
 			pkt_meta(m)->trace_id =
 				__atomic_add_fetch(&w->sh->trace_next_id, 1, __ATOMIC_RELAXED);
+			w->walk_traced = 1;
+		}
 	}
 }
 

@@ -6,6 +6,7 @@
 void
 trace_record(struct dp_worker *w, const struct rte_node *node, struct rte_mbuf *m, uint16_t edge)
 {
+	w->walk_traced = 1;
 	uint32_t i = w->trace_head % TRACE_RECS;
 	w->trace[i].pkt_id = pkt_meta(m)->trace_id;
 	w->trace[i].node_id = (uint16_t)node->id;

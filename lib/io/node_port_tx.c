@@ -13,16 +13,12 @@
 #include "txq.h"
 
 /* Frames to a port whose qdisc was empty: straight to the NIC (what it
- * refuses starts the queue). */
+ * refuses starts the queue). `bytes`: their length, counted before the
+ * burst: what the PMD accepted is its own afterwards (net_null frees it
+ * at once), only the refused rest is still ours to read. */
 static void
-bypass_xmit(struct dp_worker *w, struct txq *t, struct rte_mbuf **pkts, uint16_t n, uint64_t now_ns)
+bypass_xmit(struct txq *t, struct rte_mbuf **pkts, uint16_t n, uint64_t bytes, uint64_t now_ns)
 {
-	/* Bytes counted before the burst: what the PMD accepted is its own
-	 * afterwards (net_null frees it at once), only the refused rest is
-	 * still ours to read. */
-	uint64_t bytes = 0;
-	for (uint16_t k = 0; k < n; k++)
-		bytes += rte_pktmbuf_pkt_len(pkts[k]);
 	uint16_t sent = t->tx(t->ethdev, t->queue, pkts, n);
 	for (uint16_t k = sent; k < n; k++)
 		bytes -= rte_pktmbuf_pkt_len(pkts[k]);
@@ -35,7 +31,15 @@ bypass_xmit(struct dp_worker *w, struct txq *t, struct rte_mbuf **pkts, uint16_t
 	/* The ring is full: the rest is the queue now, in order. */
 	for (uint16_t k = sent; k < n; k++)
 		txq_enqueue(t, pkts[k], now_ns);
-	(void)w;
+}
+
+static inline uint64_t
+burst_bytes(struct rte_mbuf *const *pkts, uint16_t n)
+{
+	uint64_t bytes = 0;
+	for (uint16_t k = 0; k < n; k++)
+		bytes += rte_pktmbuf_pkt_len(pkts[k]);
+	return bytes;
 }
 
 /*
@@ -49,16 +53,20 @@ port_tx_one_port(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64
 {
 	const uint16_t p = pkt_meta(pkts[0])->out_port;
 	uint32_t other = 0;
+	uint64_t bytes = 0;
 	for (uint16_t i = 0; i < n; i++) {
-		const struct pkt_meta *pm = pkt_meta(pkts[i]);
-		other |= (uint32_t)(pm->out_port ^ p) | pm->trace_id;
+		other |= (uint32_t)(pkt_meta(pkts[i])->out_port ^ p);
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 	}
+	if (unlikely(w->walk_traced != 0))
+		for (uint16_t i = 0; i < n; i++)
+			other |= pkt_meta(pkts[i])->trace_id;
 	if (unlikely(other != 0 || p >= CAV_MAX_PORTS))
 		return false;
 	struct txq *t = w->txq[p];
 	if (unlikely(t == NULL || t->q == NULL) || !qdisc_can_bypass(t->q))
 		return false;
-	bypass_xmit(w, t, pkts, n, now_ns); /* what the NIC refuses queues */
+	bypass_xmit(t, pkts, n, bytes, now_ns); /* what the NIC refuses queues */
 	return true;
 }
 
@@ -101,7 +109,8 @@ port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 			direct[p][n_direct[p]++] = m;
 			if (unlikely(n_direct[p] == RTE_GRAPH_BURST_SIZE)) {
 				/* A stream longer than a burst: send this much now. */
-				bypass_xmit(w, t, direct[p], n_direct[p], now_ns);
+				bypass_xmit(t, direct[p], n_direct[p],
+					    burst_bytes(direct[p], n_direct[p]), now_ns);
 				n_direct[p] = 0;
 				if (!qdisc_can_bypass(t->q)) {
 					/* The NIC refused some: the rest queues behind. */
@@ -118,7 +127,8 @@ port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 		unsigned int p = (unsigned int)__builtin_ctz(bypass);
 		bypass &= bypass - 1;
 		if (n_direct[p] != 0)
-			bypass_xmit(w, w->txq[p], direct[p], n_direct[p], now_ns);
+			bypass_xmit(w->txq[p], direct[p], n_direct[p],
+				    burst_bytes(direct[p], n_direct[p]), now_ns);
 	}
 	while (touched != 0) {
 		unsigned int p = (unsigned int)__builtin_ctz(touched);

@@ -79,6 +79,21 @@ ip4_hdr20_sum(const void *h)
 	return (uint16_t)s;
 }
 
+/* Does an option-less header sum right (ip4_hdr20_sum() == 0xffff)? The
+ * same five words, without the folds: 2^16 = 1 (mod 0xffff), so the folded
+ * sum is congruent to the 64-bit total modulo 0xffff, and it is 0 only when
+ * every word is. It is therefore 0xffff exactly when the total is a
+ * non-zero multiple of 0xffff: one multiply (the compiler's division by a
+ * constant) instead of four folds. */
+static inline bool
+ip4_hdr20_ok(const void *h)
+{
+	uint32_t w[5];
+	memcpy(w, h, sizeof(w));
+	const uint64_t s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	return s != 0 && s % 0xffff == 0;
+}
+
 /* The first octet of a unicast host address: not 0, 127 or 224..255
  * (ip4_addr_is_special on the octet alone). */
 static inline bool
@@ -105,7 +120,7 @@ ip4_input_check_fast(const struct rte_mbuf *m)
 		const uint8_t *src = (const uint8_t *)&h->src_addr;
 		const uint8_t *dst = (const uint8_t *)&h->dst_addr;
 		if (likely((ck == RTE_MBUF_F_RX_IP_CKSUM_GOOD ||
-			    (ck != RTE_MBUF_F_RX_IP_CKSUM_BAD && ip4_hdr20_sum(h) == 0xffff)) &&
+			    (ck != RTE_MBUF_F_RX_IP_CKSUM_BAD && ip4_hdr20_ok(h))) &&
 			   tot >= sizeof(*h) && tot <= rte_pktmbuf_pkt_len(m) &&
 			   ip4_first_octet_is_host(src[0]) && ip4_first_octet_is_host(dst[0])))
 			return IP4_INPUT_OK;

@@ -42,6 +42,12 @@ ip4_route_decide(const struct route_table *rt, struct rte_mbuf *m)
 	struct pkt_meta *meta = pkt_meta(m);
 	uint32_t dst = rte_be_to_cpu_32(h->dst_addr);
 	const struct nexthop *nh = route_lookup(rt, dst);
+	if (likely(nh != NULL) && nh->type == NH_GATEWAY && likely(dst != UINT32_MAX)) {
+		/* The common case of a router, first: via a gateway. */
+		meta->out_port = nh->port;
+		meta->nexthop = nh->gw;
+		return IP4_ROUTE_FORWARD;
+	}
 	if (nh != NULL && nh->type == NH_LOCAL)
 		return IP4_ROUTE_LOCAL;
 	if ((nh == NULL || nh->type == NH_CONNECTED || dst == UINT32_MAX) &&

@@ -29,15 +29,23 @@ enum {
 	IP4_FORWARD_NB_EDGES,
 };
 
+/* What a walk's packets share, read once per call: the worker's fields
+ * would otherwise be loaded again after every header write. */
+struct fwd_walk {
+	const struct dp_shared *sh;
+	uint32_t busy; /* dp_worker.nf_busy */
+	bool traced;   /* dp_worker.walk_traced */
+};
+
 static inline rte_edge_t
-ip4_forward_one(const struct dp_worker *w, struct rte_mbuf *m)
+ip4_forward_one(const struct fwd_walk *fw, struct rte_mbuf *m)
 {
-	enum ip4_forward_verdict v = ip4_forward_decide(w->sh, m);
+	enum ip4_forward_verdict v = ip4_forward_decide(fw->sh, m);
 	if (unlikely(v == IP4_FORWARD_TTL_EXPIRED || v == IP4_FORWARD_TOO_BIG))
 		return IP4_FORWARD_NEXT_ICMP_ERROR;
-	if ((w->nf_busy & DP_NF_FORWARD) || unlikely(pkt_meta(m)->trace_id != 0))
+	if ((fw->busy & DP_NF_FORWARD) || unlikely(fw->traced && pkt_meta(m)->trace_id != 0))
 		return IP4_FORWARD_NEXT_FORWARD_HOOK;
-	if (w->nf_busy & DP_NF_POSTROUTING)
+	if (fw->busy & DP_NF_POSTROUTING)
 		return IP4_FORWARD_NEXT_POSTROUTING;
 	return v == IP4_FORWARD_OK ? IP4_FORWARD_NEXT_NEIGH : IP4_FORWARD_NEXT_FRAGMENT;
 }
@@ -47,17 +55,18 @@ ip4_forward_process(struct rte_graph *graph, struct rte_node *node, void **objs,
 		    uint16_t nb_objs)
 {
 	const struct dp_worker *w = dp_worker_of(node);
+	const struct fwd_walk fw = {.sh = w->sh, .busy = w->nf_busy, .traced = w->walk_traced != 0};
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
 	if (unlikely(nb_objs > RTE_GRAPH_BURST_SIZE)) {
 		/* A stream longer than a burst: one by one. */
 		for (uint16_t i = 0; i < nb_objs; i++)
-			graph_next(graph, node, ip4_forward_one(w, objs[i]), objs[i]);
+			graph_next(graph, node, ip4_forward_one(&fw, objs[i]), objs[i]);
 		return nb_objs;
 	}
 	struct graph_burst b = GRAPH_BURST_INIT;
 	for (uint16_t i = 0; i < nb_objs; i++) {
-		edges[i] = ip4_forward_one(w, objs[i]);
-		graph_burst_add(&b, edges[i], objs[i]);
+		edges[i] = ip4_forward_one(&fw, objs[i]);
+		graph_burst_add(&b, edges[i]);
 	}
 	graph_burst_send(graph, node, objs, edges, nb_objs, &b);
 	return nb_objs;

@@ -74,7 +74,8 @@ static const rte_edge_t verdict_edge[] = {
 };
 
 static inline rte_edge_t
-ip4_input_one(const struct route_table *rt, bool defrag, bool fold, struct rte_mbuf *m)
+ip4_input_one(const struct route_table *rt, const struct route_addrs *addrs, bool defrag,
+	      bool fold, bool traced, struct rte_mbuf *m)
 {
 	enum ip4_input_verdict v = ip4_input_check_fast(m);
 	if (unlikely(v != IP4_INPUT_OK))
@@ -91,12 +92,12 @@ ip4_input_one(const struct route_table *rt, bool defrag, bool fold, struct rte_m
 
 	/* §5.3.7 again: a directed broadcast of one of our subnets is no
 	 * source either (the table knows our subnets, ip4_check does not). */
-	if (unlikely(route_is_broadcast(rt, rte_be_to_cpu_32(h->src_addr))))
+	if (unlikely(route_addrs_broadcast(addrs, rte_be_to_cpu_32(h->src_addr))))
 		return IP4_INPUT_DROP_MARTIAN_SRC;
 
 	if (unlikely(defrag) && ip4_is_fragment(h))
 		return IP4_INPUT_NEXT_DEFRAG;
-	if (likely(fold) && likely(pkt_meta(m)->trace_id == 0))
+	if (likely(fold) && (likely(!traced) || pkt_meta(m)->trace_id == 0))
 		return ip4_input_route(rt, m);
 	return IP4_INPUT_NEXT_PREROUTING;
 }
@@ -109,16 +110,18 @@ ip4_input_process(struct rte_graph *graph, struct rte_node *node, void **objs, u
 	const bool defrag = w->nf_defrag;
 	/* Conntrack on (defrag) always makes PREROUTING busy. */
 	const bool fold = !(w->nf_busy & DP_NF_PREROUTING);
+	const bool traced = w->walk_traced != 0;
+	const struct route_addrs *addrs = route_addrs_get(rt);
 	rte_edge_t edges[RTE_GRAPH_BURST_SIZE];
 	const bool burst = nb_objs <= RTE_GRAPH_BURST_SIZE;
 	struct graph_burst b = GRAPH_BURST_INIT;
 	for (uint16_t i = 0; i < nb_objs; i++) {
 		struct rte_mbuf *m = objs[i];
 		pkt_meta(m)->nf_flags = 0; /* the hooks' (lib/filter) */
-		rte_edge_t e = ip4_input_one(rt, defrag, fold, m);
+		rte_edge_t e = ip4_input_one(rt, addrs, defrag, fold, traced, m);
 		if (likely(burst)) {
 			edges[i] = e;
-			graph_burst_add(&b, e, m);
+			graph_burst_add(&b, e);
 		} else { /* a stream longer than a burst: one by one */
 			graph_next(graph, node, e, m);
 		}

@@ -60,7 +60,7 @@ ip4_mtu_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 	struct graph_burst b = GRAPH_BURST_INIT;
 	for (uint16_t i = 0; i < nb_objs; i++) {
 		edges[i] = ip4_mtu_one(sh, objs[i]);
-		graph_burst_add(&b, edges[i], objs[i]);
+		graph_burst_add(&b, edges[i]);
 	}
 	graph_burst_send(graph, node, objs, edges, nb_objs, &b);
 	return nb_objs;

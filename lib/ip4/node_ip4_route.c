@@ -46,7 +46,7 @@ ip4_route_process(struct rte_graph *graph, struct rte_node *node, void **objs, u
 	struct graph_burst b = GRAPH_BURST_INIT;
 	for (uint16_t i = 0; i < nb_objs; i++) {
 		edges[i] = ip4_route_one(rt, objs[i]);
-		graph_burst_add(&b, edges[i], objs[i]);
+		graph_burst_add(&b, edges[i]);
 	}
 	graph_burst_send(graph, node, objs, edges, nb_objs, &b);
 	return nb_objs;

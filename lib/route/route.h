@@ -90,16 +90,30 @@ uint32_t route_port_addr_for(const struct route_table *rt, uint16_t port, uint32
 /* The list walk behind route_is_broadcast(). */
 bool route_addrs_is_broadcast(const struct route_addrs *a, uint32_t dst);
 
+/* The address snapshot; a worker may keep it for the rest of its graph
+ * walk (it is freed only after a grace period). */
+static inline const struct route_addrs *
+route_addrs_get(const struct route_table *rt)
+{
+	/* Pairs with the release store that publishes a snapshot. */
+	return __atomic_load_n(&rt->addrs, __ATOMIC_ACQUIRE);
+}
+
+/* Is `dst` a broadcast address of snapshot `a` (route_is_broadcast)? */
+static inline bool
+route_addrs_broadcast(const struct route_addrs *a, uint32_t dst)
+{
+	if ((dst & a->bcast_host) != a->bcast_host)
+		return false;
+	return route_addrs_is_broadcast(a, dst);
+}
+
 /* Is `dst` a broadcast address: 255.255.255.255 or the directed broadcast
  * of one of our subnets (any port)? */
 static inline bool
 route_is_broadcast(const struct route_table *rt, uint32_t dst)
 {
-	/* Pairs with the release store that publishes a snapshot. */
-	const struct route_addrs *a = __atomic_load_n(&rt->addrs, __ATOMIC_ACQUIRE);
-	if ((dst & a->bcast_host) != a->bcast_host)
-		return false;
-	return route_addrs_is_broadcast(a, dst);
+	return route_addrs_broadcast(route_addrs_get(rt), dst);
 }
 
 /* Is `addr` one of ours on `port`? (ARP replies; any port if port < 0) */

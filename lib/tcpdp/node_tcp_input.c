@@ -347,6 +347,9 @@ tcp_handoff_rx_process(struct rte_graph *graph, struct rte_node *node, void **ob
 	unsigned int n = rte_ring_sc_dequeue_burst(tw->handoff, pkts, RTE_GRAPH_BURST_SIZE, NULL);
 	if (n == 0)
 		return 0;
+	for (unsigned int k = 0; k < n; k++)
+		if (unlikely(pkt_meta(pkts[k])->trace_id != 0))
+			trace_record(w, node, pkts[k], handoff_rx_edge(pkts[k]));
 	/* Segments are the rule: one enqueue for a burst of them. */
 	unsigned int i = 0;
 	while (i < n && handoff_rx_edge(pkts[i]) == TCP_HANDOFF_RX_NEXT_INPUT)

@@ -158,6 +158,9 @@ udp_handoff_rx_process(struct rte_graph *graph, struct rte_node *node, void **ob
 						   NULL);
 	if (n == 0)
 		return 0;
+	for (unsigned int i = 0; i < n; i++)
+		if (unlikely(pkt_meta(pkts[i])->trace_id != 0))
+			trace_record(w, node, pkts[i], UDP_HANDOFF_RX_NEXT_DELIVER);
 	rte_node_enqueue(graph, node, UDP_HANDOFF_RX_NEXT_DELIVER, pkts, (uint16_t)n);
 	w->rx_in_loop += n;
 	return (uint16_t)n;

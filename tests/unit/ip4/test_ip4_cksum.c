@@ -102,6 +102,47 @@ test_any_word_change_matches_full_recompute(void **state)
 	}
 }
 
+/* ip4_hdr20_ok (no folds) against the folded sum, on right headers, on
+ * headers with one word changed, and on the edge cases: every word 0
+ * (folded sum 0), every word 0xffff, a sum that is 0xffff only after
+ * several end-around carries. */
+static void
+test_hdr20_ok_matches_folded_sum(void **state)
+{
+	(void)state;
+	uint8_t buf[60];
+	unsigned int right = 0;
+	for (int r = 0; r < ROUNDS; r++) {
+		random_header(buf);
+		struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)buf;
+		h->version_ihl = 0x45;
+		ip4_set_cksum(h);
+		if (r % 2 == 1) { /* break it in one random word (or not) */
+			unsigned int off = 2 * (unsigned int)(next_rand() % 10);
+			uint16_t v = (uint16_t)next_rand();
+			memcpy(buf + off, &v, 2);
+		}
+		bool want = ip4_hdr20_sum(h) == 0xffff;
+		right += want;
+		if (ip4_hdr20_ok(h) != want)
+			fail_msg("round %d: ip4_hdr20_ok %d, folded sum %04x", r, !want,
+				 ip4_hdr20_sum(h));
+	}
+	assert_true(right > ROUNDS / 2); /* both outcomes were tried */
+	memset(buf, 0, 20);
+	assert_int_equal(ip4_hdr20_sum(buf), 0);
+	assert_false(ip4_hdr20_ok(buf));
+	memset(buf, 0xff, 20);
+	assert_int_equal(ip4_hdr20_sum(buf), 0xffff);
+	assert_true(ip4_hdr20_ok(buf));
+	/* 0x0001 + 0xfffe in every position: each pair sums to 0xffff. */
+	for (int i = 0; i < 20; i += 4) {
+		buf[i] = 0x00, buf[i + 1] = 0x01, buf[i + 2] = 0xff, buf[i + 3] = 0xfe;
+	}
+	assert_int_equal(ip4_hdr20_sum(buf), 0xffff);
+	assert_true(ip4_hdr20_ok(buf));
+}
+
 static void
 test_rfc_1624_example_has_no_negative_zero(void **state)
 {
@@ -146,6 +187,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ttl_decrement_matches_full_recompute),
 		cmocka_unit_test(test_any_word_change_matches_full_recompute),
+		cmocka_unit_test(test_hdr20_ok_matches_folded_sum),
 		cmocka_unit_test(test_rfc_1624_example_has_no_negative_zero),
 		cmocka_unit_test_teardown(test_chained_sum_matches_flat_sum, test_pools_empty),
 	};
