@@ -22,6 +22,7 @@
 
 #include "dp.h"
 #include "eal_fixture.h"
+#include "sess_fixture.h"
 #include "sess_priv.h"
 
 #define SEG_SIZE (8u << 20) /* 15 socket slots */
@@ -65,16 +66,8 @@ setup(void **state)
 	F.seg = aligned_alloc(4096, SEG_SIZE);
 	if (F.seg == NULL)
 		return -1;
-	memset(F.seg, 0, SEG_SIZE);
-	F.c = &F.t->clients[0];
-	F.c->used = true;
-	F.c->base = F.seg;
-	F.c->hdr = F.seg;
-	if (cav_shm_layout_compute(SEG_SIZE, &F.c->layout) != 0)
+	if (sess_fixture_client(F.t, F.seg, SEG_SIZE, &F.c) != 0)
 		return -1;
-	F.c->n_socks = F.c->layout.n_socks;
-	F.c->slot_sock = calloc(F.c->n_socks, sizeof(uint32_t));
-	F.c->wake_fd = -1;
 	/* The listener: slot 0, listening. */
 	uint32_t slot;
 	if (sess_sock_create(F.t, F.c, CAV_SOCK_STREAM, &slot) != 0)

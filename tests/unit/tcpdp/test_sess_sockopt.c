@@ -26,6 +26,7 @@
 
 #include "dp.h"
 #include "eal_fixture.h"
+#include "sess_fixture.h"
 #include "sess_priv.h"
 #include "tcp.h"
 
@@ -63,17 +64,7 @@ setup(void **state)
 	/* As sess_create resolves [tcp] congestion = reno. */
 	F.t->cc_default = &tcp_cc_reno;
 	rte_spinlock_init(&F.t->alloc_lock);
-	memset(F.seg, 0, SEG_SIZE);
-	F.c = &F.t->clients[0];
-	F.c->used = true;
-	F.c->base = F.seg;
-	F.c->hdr = F.seg;
-	if (cav_shm_layout_compute(SEG_SIZE, &F.c->layout) != 0)
-		return -1;
-	F.c->n_socks = F.c->layout.n_socks;
-	F.c->slot_sock = calloc(F.c->n_socks, sizeof(uint32_t));
-	F.c->wake_fd = -1;
-	return F.c->slot_sock == NULL ? -1 : 0;
+	return sess_fixture_client(F.t, F.seg, SEG_SIZE, &F.c);
 }
 
 static int
