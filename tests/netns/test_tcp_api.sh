@@ -13,7 +13,7 @@ tap_setup
 # "connect PORT N" and opens N connections to 198.18.0.1:PORT one after the
 # other, each sending its index, then answers "done".
 cat >"$T_DIR/peer.py" <<'PY'
-import socket, struct, threading
+import array, fcntl, socket, struct, termios, threading, time
 
 def serve(port, handler):
     l = socket.socket()
@@ -44,12 +44,26 @@ def reset(c):
 def hold(c):
     held.append(c)
 
+def unacked(s):
+    n = array.array("i", [0])
+    fcntl.ioctl(s.fileno(), termios.TIOCOUTQ, n, True)  # SIOCOUTQ
+    return n[0]
+
 def control(c):
     f = c.makefile("r")
     _, port, n = f.readline().split()
     for i in range(int(n)):
         s = socket.create_connection(("198.18.0.1", int(port)), timeout=10)
         s.sendall(str(i).encode())
+        # An accept queue is in the order handshakes complete. connect()
+        # returns at the SYN-ACK, and with two workers the last ACK of
+        # one connection and the next connection's handshake may be
+        # handled on different CPUs in either order. The index byte
+        # acknowledged means this handshake completed at Cavalry: only
+        # then the next connect (bounded wait).
+        deadline = time.monotonic() + 5
+        while unacked(s) and time.monotonic() < deadline:
+            time.sleep(0.001)
         held.append(s)
     c.sendall(b"done\n")
     held.append(c)
